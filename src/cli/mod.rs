@@ -1,0 +1,85 @@
+//! The command-line interface: clap arguments, one module per subcommand.
+//!
+//! This is the edge where the library's typed errors and diagnostics meet a
+//! person: it picks colours (honouring `NO_COLOR` and `--color`), writes to
+//! stdout and stderr, and turns outcomes into exit codes — 0 success,
+//! 1 problems found (errors in rules, unformatted files), 2 bad usage or I/O.
+
+mod check;
+mod fmt;
+mod output;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+pub use output::Output;
+
+/// Turn text into a knowledge graph with readable rules, then explore it.
+#[derive(Debug, Parser)]
+#[command(name = "kgrep", version, about, long_about = None, after_help = EXAMPLES)]
+pub struct Cli {
+    /// When to use colours: auto (a terminal, and NO_COLOR unset), always, never.
+    #[arg(long, value_enum, default_value_t = ColorWhen::Auto, global = true)]
+    pub color: ColorWhen,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+const EXAMPLES: &str = "\
+Examples:
+  kgrep check examples/zh/news.kgr       check a rule file and everything it includes
+  kgrep fmt examples/en/news.kgr         print a rule file in canonical form
+  kgrep fmt --check rules/*.kgr          exit 1 if any file is not formatted
+
+Docs: docs/language.md (the rule language), grammar/kgr.ebnf (its grammar).";
+
+/// When to colour output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ColorWhen {
+    /// Colour when writing to a terminal and NO_COLOR is not set.
+    Auto,
+    /// Always colour.
+    Always,
+    /// Never colour.
+    Never,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check rule files and print every error and warning.
+    Check(check::CheckArgs),
+    /// Print rule files in canonical form, or check that they are.
+    Fmt(fmt::FmtArgs),
+}
+
+/// How a command ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Everything worked.
+    Success,
+    /// The command ran and found problems (exit code 1).
+    Problems,
+}
+
+/// Parses the command line, runs the command, and returns the exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let output = Output::new(cli.color);
+    let result = match &cli.command {
+        Command::Check(args) => check::run(args, &output),
+        Command::Fmt(args) => fmt::run(args, &output),
+    };
+    match result {
+        Ok(Outcome::Success) => ExitCode::SUCCESS,
+        Ok(Outcome::Problems) => ExitCode::from(1),
+        Err(error) if output::is_broken_pipe(&error) => ExitCode::SUCCESS,
+        Err(error) => {
+            output.error(&format!("{error:#}"));
+            ExitCode::from(2)
+        }
+    }
+}

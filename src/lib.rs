@@ -1,0 +1,13 @@
+//! kgrep turns prose into a knowledge graph with rules a person can read.
+//!
+//! The rule language front end is a pipeline of representations, each in its
+//! own module: source text ([`source`]) → spanned syntax tree ([`syntax`]) →
+//! resolved, checked rule set ([`rules`]). Problems are [`diagnostic`]s with
+//! spans ([`span`]). The library does no terminal I/O; the `kgrep` binary does.
+
+pub mod cli;
+pub mod diagnostic;
+pub mod rules;
+pub mod source;
+pub mod span;
+pub mod syntax;
