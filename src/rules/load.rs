@@ -199,3 +199,105 @@ pub(crate) fn relative_to(sources: &SourceMap, from: FileId, relative: &str) -> 
         real_dir.join(relative),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::{CaptureKind, EntryTarget, TermTemplate};
+    use crate::source::MemoryFiles;
+
+    fn load_memory(files: &[(&str, &str)]) -> Loaded {
+        let mut memory = MemoryFiles::new();
+        for (path, text) in files {
+            memory.insert(*path, *text);
+        }
+        load(Path::new(files[0].0), &memory).expect("root file exists")
+    }
+
+    fn codes(loaded: &Loaded) -> Vec<&'static str> {
+        loaded.diagnostics.iter().map(|d| d.code).collect()
+    }
+
+    #[test]
+    fn include_cycles_show_the_chain() {
+        let loaded = load_memory(&[
+            ("rules/a.kgr", "include \"b.kgr\"\n"),
+            ("rules/b.kgr", "include \"sub/../a.kgr\"\n"),
+        ]);
+        assert_eq!(codes(&loaded), ["include-cycle"]);
+        assert_eq!(
+            loaded.diagnostics[0].primary.message,
+            "rules/a.kgr → rules/b.kgr → rules/a.kgr"
+        );
+    }
+
+    #[test]
+    fn included_declarations_and_lexicon_files_resolve() {
+        let loaded = load_memory(&[
+            (
+                "main.kgr",
+                "include \"shared/common.kgr\"\n\
+                 entity Org a ex:Org = Place \"党委\" iri ex:org/{text}\n\
+                 rule r = $o:Org \"成立\" $p:Place => $o ex:in $p\n\
+                 test r \"湖北党委成立武汉\" => _ ex:in _\n",
+            ),
+            (
+                "shared/common.kgr",
+                "prefix ex: <http://e/>\nlexicon Place from \"places.tsv\"\n",
+            ),
+            (
+                "shared/places.tsv",
+                "# places\n湖北\t<http://e/place/hubei>\n武汉\t<http://e/place/wuhan>\n\n",
+            ),
+        ]);
+        assert!(loaded.diagnostics.is_empty(), "{:?}", loaded.diagnostics);
+        let rules = loaded.rule_set.expect("rule set");
+        assert_eq!(rules.lexicons[0].entries.len(), 2);
+        assert!(
+            matches!(&rules.lexicons[0].entries[0].target, EntryTarget::Iri(iri) if iri.as_str() == "http://e/place/hubei")
+        );
+        let rule = &rules.rules[0];
+        assert_eq!(
+            rule.captures[1].kind,
+            CaptureKind::Lexicon(crate::rules::LexiconId(0))
+        );
+        // Every entry has an IRI, so the lexicon capture stands for a node.
+        assert!(matches!(
+            rule.templates[0].object,
+            TermTemplate::CaptureNode(_)
+        ));
+        assert_eq!(
+            rules.entities[0].iri.expand("湖北党委"),
+            "http://e/org/湖北党委"
+        );
+    }
+
+    #[test]
+    fn fragment_captures_bind_in_the_rule_and_problems_show_at_the_use() {
+        let loaded = load_memory(&[(
+            "f.kgr",
+            "prefix ex: <http://e/>\n\
+             fragment Count = $n:([0-9]+) \"名\"\n\
+             entity Team a ex:Team = Count \"队\" iri ex:t/{text}\n\
+             rule r = $t:Team Count => $t ex:size $n|number\n\
+             test r \"5名队5名\" => _ ex:size 5\n",
+        )]);
+        assert_eq!(codes(&loaded), ["capture-not-allowed"]);
+        let diagnostic = &loaded.diagnostics[0];
+        let line = loaded
+            .sources
+            .file(diagnostic.primary.file)
+            .line_col(diagnostic.primary.span.start)
+            .line;
+        assert_eq!(line, 3, "reported at the use in the entity");
+    }
+
+    #[test]
+    fn a_broken_declaration_does_not_cascade() {
+        let loaded = load_memory(&[(
+            "c.kgr",
+            "prefix ex: <http://e/>\nrule r = $o:Nope \"x\" => $o ex:p $o\ntest r \"x\" => _ ex:p _\n",
+        )]);
+        assert_eq!(codes(&loaded), ["unknown-name"]);
+    }
+}

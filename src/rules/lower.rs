@@ -84,7 +84,8 @@ enum Context {
 #[derive(Default)]
 struct Captures {
     list: Vec<Capture>,
-    spans: Vec<Span>,
+    /// Where each capture is first bound, and whether a fragment brought it in.
+    spans: Vec<(FileId, Span, bool)>,
     /// Names bound on the current path through the pattern.
     on_path: Vec<String>,
     /// Captures whose type was already reported unknown: no follow-up errors.
@@ -825,7 +826,7 @@ impl Lowerer<'_> {
                 .list
                 .iter()
                 .position(|c| c.name == name.text)
-                .map(|i| captures.spans[i]);
+                .map(|i| (captures.spans[i].0, captures.spans[i].1));
             let mut diagnostic = Diagnostic::error(
                 "capture-bound-twice",
                 file,
@@ -834,8 +835,8 @@ impl Lowerer<'_> {
             )
             .with_label("bound again here")
             .with_hint("give each capture its own name");
-            if let Some(first) = first {
-                diagnostic = diagnostic.with_secondary(file, first, "first bound here");
+            if let Some((first_file, first)) = first {
+                diagnostic = diagnostic.with_secondary(first_file, first, "first bound here");
             }
             self.report(diagnostic);
         }
@@ -875,7 +876,11 @@ impl Lowerer<'_> {
                             name.text
                         ),
                     )
-                    .with_secondary(file, captures.spans[index], "bound here to something else")
+                    .with_secondary(
+                        captures.spans[index].0,
+                        captures.spans[index].1,
+                        "bound here to something else",
+                    )
                     .with_hint("use a different name in each branch");
                     self.report(diagnostic);
                 }
@@ -888,7 +893,9 @@ impl Lowerer<'_> {
                     kind,
                     optional,
                 });
-                captures.spans.push(name.span);
+                captures
+                    .spans
+                    .push((file, name.span, !self.expanding.is_empty()));
                 captures.list.len() - 1
             }
         };
@@ -1437,6 +1444,16 @@ impl Lowerer<'_> {
             );
             if pattern.can_match_empty() {
                 self.empty_match(*file, &decl.name, decl.pattern.span, "rule");
+            } else if pattern.can_never_match() {
+                let diagnostic = Diagnostic::warning(
+                    "never-fires",
+                    *file,
+                    decl.pattern.span,
+                    format!("rule `{}` can never fire", decl.name.text),
+                )
+                .with_label("no sentence can match this")
+                .with_hint("`^` matches only at the start of a sentence and `$` only at its end");
+                self.report(diagnostic);
             }
             let mut used = HashSet::new();
             let mut constraints = Vec::new();
@@ -1483,11 +1500,12 @@ impl Lowerer<'_> {
                 }
             }
             for (index, capture) in captures.list.iter().enumerate() {
-                if !used.contains(&index) && !capture.name.starts_with('_') {
+                let (capture_file, capture_span, from_fragment) = captures.spans[index];
+                if !used.contains(&index) && !capture.name.starts_with('_') && !from_fragment {
                     let diagnostic = Diagnostic::warning(
                         "unused-capture",
-                        *file,
-                        captures.spans[index],
+                        capture_file,
+                        capture_span,
                         format!("capture `${}` is never used", capture.name),
                     )
                     .with_label("bound but not used in a template or constraint")
@@ -1830,7 +1848,7 @@ impl Lowerer<'_> {
         let mut unused: Vec<(String, Decl)> = self
             .names
             .iter()
-            .filter(|(name, _)| !self.used.contains(*name))
+            .filter(|(name, _)| !self.used.contains(*name) && !name.starts_with('_'))
             .map(|(n, d)| (n.clone(), *d))
             .collect();
         unused.sort_by_key(|(_, decl)| (decl.file, decl.span.start));

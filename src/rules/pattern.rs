@@ -64,6 +64,34 @@ impl Pattern {
     }
 }
 
+impl Pattern {
+    /// Whether the pattern can never match any sentence: an empty class, text
+    /// required after the end of the sentence or before its start.
+    pub fn can_never_match(&self) -> bool {
+        match self {
+            Pattern::Class(class) => class.ranges().is_empty(),
+            Pattern::Literal(_) | Pattern::Any | Pattern::Start | Pattern::End => false,
+            Pattern::Lexicon(_) | Pattern::Entity(_) => false,
+            Pattern::Concat(parts) => {
+                parts.iter().any(Pattern::can_never_match)
+                    || parts.iter().enumerate().any(|(index, part)| {
+                        (matches!(part, Pattern::End)
+                            && parts[index + 1..]
+                                .iter()
+                                .any(|later| !later.can_match_empty()))
+                            || (matches!(part, Pattern::Start)
+                                && parts[..index]
+                                    .iter()
+                                    .any(|earlier| !earlier.can_match_empty()))
+                    })
+            }
+            Pattern::Alternation(branches) => branches.iter().all(Pattern::can_never_match),
+            Pattern::Repeat { inner, min, .. } => *min > 0 && inner.can_never_match(),
+            Pattern::Capture { inner, .. } => inner.can_never_match(),
+        }
+    }
+}
+
 /// Why a class could not be built.
 pub(crate) struct ClassError {
     pub message: String,
@@ -235,5 +263,15 @@ mod tests {
         );
         assert!(!Pattern::Concat(vec![Pattern::Start, literal("a")]).can_match_empty());
         assert!(Pattern::Alternation(vec![literal("a"), literal("")]).can_match_empty());
+    }
+
+    #[test]
+    fn text_after_the_end_never_matches() {
+        let literal = |text: &str| Pattern::Literal(text.to_owned());
+        assert!(Pattern::Concat(vec![literal("a"), Pattern::End, literal("b")]).can_never_match());
+        assert!(Pattern::Concat(vec![literal("a"), Pattern::Start]).can_never_match());
+        assert!(
+            !Pattern::Concat(vec![Pattern::Start, literal("a"), Pattern::End]).can_never_match()
+        );
     }
 }

@@ -878,6 +878,15 @@ fn pattern(input: In, depth: usize) -> PResult<Pattern> {
         branches.push(next);
         rest = after;
     }
+    if depth == 0 {
+        let at = ws(rest);
+        if peek(&at) == Some(')') {
+            return Fail::new("unmatched-paren", token_span(&at), "unmatched `)`")
+                .label("no `(` opens this")
+                .hint("remove it, or add the `(` that should open the group")
+                .err();
+        }
+    }
     if branches.len() == 1 {
         return Ok((rest, branches.pop().expect("one branch")));
     }

@@ -1,0 +1,56 @@
+//! The `kgrep` binary: help, exit codes, output formats.
+
+use crate::support::kgrep;
+
+#[test]
+fn help_shows_examples() {
+    for args in [&["--help"][..], &["check", "--help"], &["fmt", "--help"]] {
+        let output = kgrep(args);
+        assert!(output.status.success());
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(stdout.contains("Examples:"), "{args:?}: {stdout}");
+    }
+}
+
+#[test]
+fn a_missing_rule_file_is_exit_2_with_its_name() {
+    let output = kgrep(&["check", "no/such/file.kgr"]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("no/such/file.kgr"), "{stderr}");
+}
+
+#[test]
+fn json_diagnostics_are_one_object_a_line() {
+    let output = kgrep(&[
+        "check",
+        "--message-format",
+        "json",
+        "tests/data/err/unclosed-string.kgr",
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = String::from_utf8(output.stdout).expect("UTF-8");
+    let first = stdout.lines().next().expect("one diagnostic");
+    let value: serde_json::Value = serde_json::from_str(first).expect("JSON");
+    assert_eq!(value["code"], "unclosed-string");
+    assert!(value["line"].is_u64() && value["column"].is_u64());
+}
+
+#[test]
+fn fmt_check_names_unformatted_files() {
+    let dir = std::env::temp_dir().join(format!("kgrep-fmt-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let file = dir.join("messy.kgr");
+    std::fs::write(&file, "prefix   ex:<http://e/>\nfragment F=\"a\"  |\"b\"\n").expect("write");
+    let path = file.to_str().expect("UTF-8 path");
+    let output = kgrep(&["fmt", "--check", path]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("messy.kgr"));
+    assert!(kgrep(&["fmt", "--write", path]).status.success());
+    assert_eq!(
+        std::fs::read_to_string(&file).expect("read"),
+        "prefix ex: <http://e/>\n\nfragment F = \"a\" | \"b\"\n"
+    );
+    assert_eq!(kgrep(&["fmt", "--check", path]).status.code(), Some(0));
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -1,0 +1,13 @@
+//! The one integration test binary (one link step for all integration tests).
+//!
+//! - `data`: data-driven cases in `tests/data/{ok,err}/` — rule files with their
+//!   expected diagnostics as snapshots. `KGREP_BLESS=1 cargo test` rewrites the
+//!   snapshots; review the diff before committing.
+//! - `grammar`: every example in `grammar/kgr.ebnf` parses, and every production
+//!   has a parser function of the same name.
+//! - `cli`: the `kgrep` binary's help, exit codes and output formats.
+
+mod cli;
+mod data;
+mod grammar;
+mod support;

@@ -1,0 +1,64 @@
+//! Helpers shared by the integration tests.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The repository root (tests run commands from there so paths in output are relative).
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Runs `kgrep ARGS` from the repository root, without colours.
+pub fn kgrep(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_kgrep"))
+        .args(args)
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .env_remove("CLICOLOR_FORCE")
+        .output()
+        .expect("kgrep runs")
+}
+
+/// The `.kgr` files directly in `dir` (relative to the root), sorted.
+pub fn rule_files(dir: &str) -> Vec<String> {
+    let mut files: Vec<String> = std::fs::read_dir(root().join(dir))
+        .unwrap_or_else(|e| panic!("{dir}: {e}"))
+        .map(|entry| entry.expect("directory entry").path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "kgr"))
+        .map(|path| {
+            format!(
+                "{dir}/{}",
+                path.file_name().expect("name").to_string_lossy()
+            )
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+/// Compares `actual` with the snapshot at `path`; with `KGREP_BLESS=1`,
+/// writes the snapshot instead. Returns a description of the mismatch.
+pub fn check_snapshot(path: &Path, actual: &str) -> Result<(), String> {
+    if std::env::var_os("KGREP_BLESS").is_some() {
+        std::fs::write(path, actual).expect("write snapshot");
+        return Ok(());
+    }
+    let expected = std::fs::read_to_string(path).unwrap_or_default();
+    if expected == actual {
+        return Ok(());
+    }
+    let diff = similar::TextDiff::from_lines(&expected, actual);
+    Err(format!(
+        "{} differs (run with KGREP_BLESS=1 to accept):\n{}",
+        path.display(),
+        diff.unified_diff().header("expected", "actual")
+    ))
+}
+
+/// The tree of a parsed file with every span erased, for "same tree" checks.
+pub fn shape(file: &kgrep::syntax::ast::File) -> String {
+    let spans = regex::Regex::new(r"Span\(\d+\.\.\d+\)").expect("regex");
+    spans
+        .replace_all(&format!("{:#?}", file.items), "Span")
+        .into_owned()
+}
