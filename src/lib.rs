@@ -11,3 +11,4 @@ pub mod rules;
 pub mod source;
 pub mod span;
 pub mod syntax;
+pub mod text;

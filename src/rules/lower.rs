@@ -56,6 +56,14 @@ impl DeclKind {
             DeclKind::Entity => "entity type",
         }
     }
+
+    fn with_article(self) -> &'static str {
+        match self {
+            DeclKind::Lexicon => "a lexicon",
+            DeclKind::Fragment => "a fragment",
+            DeclKind::Entity => "an entity type",
+        }
+    }
 }
 
 /// A name in the shared namespace.
@@ -119,6 +127,11 @@ struct Lowerer<'a> {
     entity_refs: Vec<Vec<(usize, FileId, Span)>>,
     /// Fragments being expanded, to find cycles.
     expanding: Vec<String>,
+    /// Names of declarations that did not parse: no follow-on errors about them.
+    broken_names: HashSet<String>,
+    broken_rules: HashSet<String>,
+    /// Fragment cycles already reported (their members, sorted).
+    reported_cycles: HashSet<Vec<String>>,
     /// Whether diagnostics are kept (off while re-expanding a fragment that was checked alone).
     quiet: usize,
     quiet_errors: Vec<Diagnostic>,
@@ -155,6 +168,9 @@ impl<'a> Lowerer<'a> {
             expanding: Vec::new(),
             quiet: 0,
             quiet_errors: Vec::new(),
+            broken_names: HashSet::new(),
+            broken_rules: HashSet::new(),
+            reported_cycles: HashSet::new(),
         }
     }
 
@@ -170,6 +186,15 @@ impl<'a> Lowerer<'a> {
 
     fn gather(&mut self, files: &[(FileId, ast::File)]) {
         for (file, tree) in files {
+            for broken in &tree.broken {
+                match broken.keyword.as_str() {
+                    "rule" => self.broken_rules.insert(broken.name.text.clone()),
+                    "lexicon" | "fragment" | "entity" => {
+                        self.broken_names.insert(broken.name.text.clone())
+                    }
+                    _ => false,
+                };
+            }
             for item in &tree.items {
                 match &item.kind {
                     ItemKind::Prefix(decl) => self.prefix_decls.push((*file, decl.clone())),
@@ -649,10 +674,21 @@ impl Lowerer<'_> {
             if content.trim().is_empty() || content.trim_start().starts_with('#') {
                 continue;
             }
-            let (entry, target) = match content.split_once('\t') {
-                Some((entry, target)) => (entry.trim(), Some(target.trim())),
-                None => (content.trim(), None),
-            };
+            let columns: Vec<&str> = content.split('\t').collect();
+            if columns.len() > 2 {
+                let start = line_offset + columns[0].len() + columns[1].len() + 2;
+                let diagnostic = Diagnostic::error(
+                    "bad-lexicon-line",
+                    lexicon_file,
+                    Span::new(start, line_offset + content.len()),
+                    "a lexicon line has at most two columns",
+                )
+                .with_label("third column")
+                .with_hint("write `entry<TAB>canonical form` or `entry<TAB><IRI>`");
+                self.report(diagnostic);
+                continue;
+            }
+            let (entry, target) = (columns[0].trim(), columns.get(1).map(|c| c.trim()));
             let target = match target {
                 None | Some("") => EntryTarget::Text,
                 Some(iri) if iri.starts_with('<') && iri.ends_with('>') => {
@@ -920,7 +956,9 @@ impl Lowerer<'_> {
         owner: Option<usize>,
     ) -> Pattern {
         let Some(decl) = self.names.get(&name.text).copied() else {
-            self.unknown_name(file, name, "name");
+            if !self.broken_names.contains(&name.text) {
+                self.unknown_name(file, name, "name");
+            }
             return Pattern::Any;
         };
         self.used.insert(name.text.clone());
@@ -944,8 +982,14 @@ impl Lowerer<'_> {
                 Pattern::Entity(EntityId(decl.index))
             }
             DeclKind::Fragment => {
-                if self.expanding.contains(&name.text) {
-                    let chain = self.expanding.join(" → ");
+                if let Some(position) = self.expanding.iter().position(|n| *n == name.text) {
+                    // Report each cycle once, wherever it is first met.
+                    let mut members = self.expanding[position..].to_vec();
+                    members.sort();
+                    if !self.reported_cycles.insert(members) {
+                        return Pattern::Any;
+                    }
+                    let chain = self.expanding[position..].join(" → ");
                     let diagnostic = Diagnostic::error(
                         "recursive-fragment",
                         file,
@@ -954,7 +998,7 @@ impl Lowerer<'_> {
                     )
                     .with_label(format!("{chain} → {}", name.text))
                     .with_hint("patterns cannot be recursive; spell out the nesting you need");
-                    self.report(diagnostic);
+                    self.diagnostics.push(diagnostic);
                     return Pattern::Any;
                 }
                 let (fragment_file, fragment) = self.fragment_decls[decl.index].clone();
@@ -1046,7 +1090,6 @@ const CONTEXT_CODES: &[&str] = &[
     "capture-in-repetition",
     "capture-bound-twice",
     "entity-in-constraint",
-    "recursive-fragment",
 ];
 
 // ------------------------------------------------------- Constraints
@@ -1116,7 +1159,7 @@ impl Lowerer<'_> {
                             ConstraintTest::InLexicon(LexiconId(decl.index))
                         }
                         Some(decl) => {
-                            let diagnostic = Diagnostic::error("not-a-lexicon", file, lexicon.span, format!("`{}` is a {}, not a lexicon", lexicon.text, decl.kind.noun()))
+                            let diagnostic = Diagnostic::error("not-a-lexicon", file, lexicon.span, format!("`{}` is {}, not a lexicon", lexicon.text, decl.kind.with_article()))
                             .with_secondary(decl.file, decl.span, "declared here")
                             .with_hint(format!("`in` looks text up in a lexicon; to test a pattern, write `matches {}`", lexicon.text));
                             self.used.insert(lexicon.text.clone());
@@ -1124,7 +1167,9 @@ impl Lowerer<'_> {
                             continue;
                         }
                         None => {
-                            self.unknown_name(file, lexicon, "lexicon");
+                            if !self.broken_names.contains(&lexicon.text) {
+                                self.unknown_name(file, lexicon, "lexicon");
+                            }
                             continue;
                         }
                     }
@@ -1458,13 +1503,27 @@ impl Lowerer<'_> {
             let mut used = HashSet::new();
             let mut constraints = Vec::new();
             let mut priority = 0;
+            let mut priority_span: Option<Span> = None;
             for clause in &decl.clauses {
                 match &clause.kind {
                     ast::RuleClauseKind::Where(list) => {
                         let lowered = self.constraints(*file, list, Some(&mut captures), &mut used);
                         constraints.extend(lowered);
                     }
-                    ast::RuleClauseKind::Priority(value) => priority = value.value,
+                    ast::RuleClauseKind::Priority(value) => {
+                        if let Some(first) = priority_span.replace(clause.span) {
+                            let diagnostic = Diagnostic::error(
+                                "duplicate-clause",
+                                *file,
+                                clause.span,
+                                format!("rule `{}` has two `priority` clauses", decl.name.text),
+                            )
+                            .with_secondary(*file, first, "first one")
+                            .with_hint("keep one");
+                            self.report(diagnostic);
+                        }
+                        priority = value.value;
+                    }
                 }
             }
             let mut templates = Vec::new();
@@ -1781,7 +1840,9 @@ impl Lowerer<'_> {
     fn lower_tests(&mut self) {
         let decls = std::mem::take(&mut self.test_decls);
         for (file, decl) in &decls {
-            if !self.rule_names.contains_key(&decl.rule.text) {
+            if !self.rule_names.contains_key(&decl.rule.text)
+                && !self.broken_rules.contains(&decl.rule.text)
+            {
                 let near =
                     did_you_mean(&decl.rule.text, self.rule_names.keys().map(String::as_str));
                 let diagnostic = Diagnostic::error(
@@ -1845,6 +1906,11 @@ impl Lowerer<'_> {
     // ------------------------------------------------------- Warnings
 
     fn warn_unused(&mut self) {
+        if !self.broken_names.is_empty() || !self.broken_rules.is_empty() {
+            // A declaration that did not parse may have used the others:
+            // "unused" would be a guess, so say nothing.
+            return;
+        }
         let mut unused: Vec<(String, Decl)> = self
             .names
             .iter()

@@ -13,6 +13,18 @@ pub struct File {
     pub items: Vec<Item>,
     /// The comments, in source order (kept so `kgrep fmt` does not lose them).
     pub comments: Vec<Comment>,
+    /// Declarations that did not parse, by keyword and name, so later stages
+    /// do not report follow-on errors ("unknown name") about them.
+    pub broken: Vec<BrokenItem>,
+}
+
+/// A declaration with a syntax error: its keyword and, when it got that far, its name.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BrokenItem {
+    /// `rule`, `entity`, ...
+    pub keyword: String,
+    /// The declared name.
+    pub name: Name,
 }
 
 /// A `# ...` comment.

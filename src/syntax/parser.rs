@@ -52,6 +52,7 @@ pub const KEYWORDS: &[&str] = &[
     "text",
     "true",
     "false",
+    "_",
 ];
 
 /// The keywords that start a top-level declaration.
@@ -79,9 +80,16 @@ pub struct SyntaxError {
 pub fn parse(text: &str) -> (File, Vec<SyntaxError>) {
     let trivia = Trivia::default();
     let input = In::new_extra(text, &trivia);
-    let (items, errors) = file(input);
+    let (items, broken, errors) = file(input);
     let comments = trivia.comments.into_inner().into_values().collect();
-    (File { items, comments }, errors)
+    (
+        File {
+            items,
+            comments,
+            broken,
+        },
+        errors,
+    )
 }
 
 // ---------------------------------------------------------------- Plumbing
@@ -328,8 +336,9 @@ fn name<'a>(input: In<'a>, what: &str) -> PResult<'a, Name> {
 
 // ------------------------------------------------------------------- File
 
-fn file(input: In) -> (Vec<Item>, Vec<SyntaxError>) {
+fn file(input: In) -> (Vec<Item>, Vec<BrokenItem>, Vec<SyntaxError>) {
     let mut items = Vec::new();
+    let mut broken = Vec::new();
     let mut errors = Vec::new();
     let mut rest = ws(input);
     while !rest.fragment().is_empty() {
@@ -340,6 +349,14 @@ fn file(input: In) -> (Vec<Item>, Vec<SyntaxError>) {
             }
             Err(nom::Err::Failure(PError(error)) | nom::Err::Error(PError(error))) => {
                 let resume = recovery_point(&rest, error.span.start.max(offset(&rest) + 1));
+                if let Some((after, keyword)) = peek_word(rest) {
+                    if let Ok((_, name)) = identifier(ws(after)) {
+                        broken.push(BrokenItem {
+                            keyword: keyword.text,
+                            name,
+                        });
+                    }
+                }
                 errors.push(error);
                 rest = advance(rest, resume - offset(&rest));
             }
@@ -349,7 +366,7 @@ fn file(input: In) -> (Vec<Item>, Vec<SyntaxError>) {
         }
         rest = ws(rest);
     }
-    (items, errors)
+    (items, broken, errors)
 }
 
 /// The offset of the first declaration keyword at the start of a line, at or
@@ -556,38 +573,9 @@ fn entity_decl(input: In) -> PResult<ItemKind> {
     let (rest, _) = expect(rest, "=", "`=` and a pattern")?;
     let (mut rest, pattern) = pattern(rest, 0)?;
     let mut clauses = Vec::new();
-    while let Some((_, word)) = peek_word(rest) {
-        let start = ws(rest);
-        let (after, kind) = match word.text.as_str() {
-            "iri" => {
-                let (after, _) = keyword(rest, "iri")?;
-                let (after, iri) = expect_iri(after, "an IRI template such as `ex:org/{text}`")?;
-                (after, EntityClauseKind::Iri(iri))
-            }
-            "label" => {
-                let (after, _) = keyword(rest, "label")?;
-                let (after, tag) = opt(lang_tag).parse(ws(after))?;
-                (after, EntityClauseKind::Label(tag))
-            }
-            "normalize" => {
-                let (after, _) = keyword(rest, "normalize")?;
-                let (after, names) = name_list(after, "a normaliser such as `strip_quotes`")?;
-                (after, EntityClauseKind::Normalize(names))
-            }
-            "where" => {
-                let (after, constraints) = where_clause(rest)?;
-                (after, EntityClauseKind::Where(constraints))
-            }
-            "priority" => {
-                let (after, value) = priority_clause(rest)?;
-                (after, EntityClauseKind::Priority(value))
-            }
-            _ => break,
-        };
-        clauses.push(EntityClause {
-            kind,
-            span: span_between(&start, &after),
-        });
+    while let Some(result) = entity_clause(rest) {
+        let (after, clause) = result?;
+        clauses.push(clause);
         rest = after;
     }
     Ok((
@@ -599,6 +587,55 @@ fn entity_decl(input: In) -> PResult<ItemKind> {
             clauses,
         }),
     ))
+}
+
+/// `entity_clause = "iri" iri | "label" [ LANGTAG ] | "normalize" NAME { "," NAME } | "where" constraint { "," constraint } | "priority" INTEGER`;
+/// `None` when no clause starts here.
+fn entity_clause(input: In) -> Option<PResult<EntityClause>> {
+    let (_, word) = peek_word(input)?;
+    let start = ws(input);
+    let parsed = |input| -> PResult<EntityClauseKind> {
+        Ok(match word.text.as_str() {
+            "iri" => {
+                let (after, _) = keyword(input, "iri")?;
+                let (after, iri) = expect_iri(after, "an IRI template such as `ex:org/{text}`")?;
+                (after, EntityClauseKind::Iri(iri))
+            }
+            "label" => {
+                let (after, _) = keyword(input, "label")?;
+                let (after, tag) = opt(lang_tag).parse(ws(after))?;
+                (after, EntityClauseKind::Label(tag))
+            }
+            "normalize" => {
+                let (after, _) = keyword(input, "normalize")?;
+                let (after, names) = name_list(after, "a normaliser such as `strip_quotes`")?;
+                (after, EntityClauseKind::Normalize(names))
+            }
+            "where" => {
+                let (after, constraints) = where_clause(input)?;
+                (after, EntityClauseKind::Where(constraints))
+            }
+            _ => {
+                let (after, value) = priority_clause(input)?;
+                (after, EntityClauseKind::Priority(value))
+            }
+        })
+    };
+    if !matches!(
+        word.text.as_str(),
+        "iri" | "label" | "normalize" | "where" | "priority"
+    ) {
+        return None;
+    }
+    Some(parsed(input).map(|(after, kind)| {
+        (
+            after,
+            EntityClause {
+                kind,
+                span: span_between(&start, &after),
+            },
+        )
+    }))
 }
 
 fn name_list<'a>(input: In<'a>, what: &str) -> PResult<'a, Vec<Name>> {
@@ -645,21 +682,9 @@ fn rule_decl(input: In) -> PResult<ItemKind> {
     })?;
     let (mut rest, pattern) = pattern(rest, 0)?;
     let mut clauses = Vec::new();
-    loop {
-        let start = ws(rest);
-        let (after, kind) = if keyword(rest, "where").is_ok() {
-            let (after, constraints) = where_clause(rest)?;
-            (after, RuleClauseKind::Where(constraints))
-        } else if keyword(rest, "priority").is_ok() {
-            let (after, value) = priority_clause(rest)?;
-            (after, RuleClauseKind::Priority(value))
-        } else {
-            break;
-        };
-        clauses.push(RuleClause {
-            kind,
-            span: span_between(&start, &after),
-        });
+    while let Some(result) = rule_clause(rest) {
+        let (after, clause) = result?;
+        clauses.push(clause);
         rest = after;
     }
     let mut templates = Vec::new();
@@ -692,6 +717,28 @@ fn rule_decl(input: In) -> PResult<ItemKind> {
     ))
 }
 
+/// `rule_clause = "where" constraint { "," constraint } | "priority" INTEGER`;
+/// `None` when no clause starts here.
+fn rule_clause(input: In) -> Option<PResult<RuleClause>> {
+    let start = ws(input);
+    let result = if keyword(input, "where").is_ok() {
+        where_clause(input).map(|(after, constraints)| (after, RuleClauseKind::Where(constraints)))
+    } else if keyword(input, "priority").is_ok() {
+        priority_clause(input).map(|(after, value)| (after, RuleClauseKind::Priority(value)))
+    } else {
+        return None;
+    };
+    Some(result.map(|(after, kind)| {
+        (
+            after,
+            RuleClause {
+                kind,
+                span: span_between(&start, &after),
+            },
+        )
+    }))
+}
+
 /// `template = "=>" term term term`
 fn template(input: In) -> PResult<Template> {
     let start = ws(input);
@@ -716,24 +763,9 @@ fn test_decl(input: In) -> PResult<ItemKind> {
     let (rest, rule) = name(rest, "the name of the rule under test")?;
     let (mut rest, sentence) = expect_string(rest, "a sentence in quotes")?;
     let mut expectations = Vec::new();
-    loop {
-        let start = ws(rest);
-        let negated = if token(rest, "=>").is_ok() {
-            false
-        } else if token(rest, "!=>").is_ok() {
-            true
-        } else {
-            break;
-        };
-        let (after, _) = token(rest, if negated { "!=>" } else { "=>" })?;
-        let (after, subject) = test_term(after, "the subject of the triple")?;
-        let (after, predicate) = test_term(after, "the predicate of the triple")?;
-        let (after, object) = test_term(after, "the object of the triple")?;
-        expectations.push(Expectation {
-            negated,
-            terms: [subject, predicate, object],
-            span: span_between(&start, &after),
-        });
+    while let Some(result) = expectation(rest) {
+        let (after, next) = result?;
+        expectations.push(next);
         rest = after;
     }
     if expectations.is_empty() {
@@ -749,6 +781,30 @@ fn test_decl(input: In) -> PResult<ItemKind> {
             expectations,
         }),
     ))
+}
+
+/// `expectation = ( "=>" | "!=>" ) test_term test_term test_term`; `None` when none starts here.
+fn expectation(input: In) -> Option<PResult<Expectation>> {
+    let start = ws(input);
+    let (after, negated) = match token(input, "=>") {
+        Ok((after, _)) => (after, false),
+        Err(_) => (token(input, "!=>").ok()?.0, true),
+    };
+    let parsed = || -> PResult<Expectation> {
+        let (after, subject) = test_term(after, "the subject of the triple")?;
+        let (after, predicate) = test_term(after, "the predicate of the triple")?;
+        let (after, object) = test_term(after, "the object of the triple")?;
+        let span = span_between(&start, &after);
+        Ok((
+            after,
+            Expectation {
+                negated,
+                terms: [subject, predicate, object],
+                span,
+            },
+        ))
+    };
+    Some(parsed())
 }
 
 // ------------------------------------------------------------ Constraints
@@ -1203,8 +1259,7 @@ fn class(input: In) -> PResult<Class> {
             .hint("close it with `]`; write `\\]` for the character `]`")
             .err()
         };
-        let item_start = rest;
-        let first = match peek(&rest) {
+        match peek(&rest) {
             None | Some('\n') => return unclosed(),
             Some(']') if !items.is_empty() => {
                 return Ok((advance(rest, 1), Class::Bracket { negated, items }));
@@ -1218,55 +1273,60 @@ fn class(input: In) -> PResult<Class> {
                 .hint("write `\\]` for the character `]`")
                 .err();
             }
-            Some('\\') => {
-                let (after, escaped) = class_escape(rest, true)?;
-                rest = after;
-                escaped
-            }
-            Some(c) => {
-                rest = advance(rest, c.len_utf8());
-                Escaped::Char(c)
-            }
-        };
-        let Escaped::Char(low) = first else {
-            let Escaped::Class(escape) = first else {
-                unreachable!()
-            };
-            items.push(ClassItem::Escape(escape));
-            continue;
-        };
-        let after_dash = advance(rest, usize::from(peek(&rest) == Some('-')));
-        if peek(&rest) == Some('-') && !matches!(peek(&after_dash), Some(']') | None | Some('\n')) {
-            let (after, high) = match peek(&after_dash) {
-                Some('\\') => class_escape(after_dash, true)?,
-                Some(c) => (advance(after_dash, c.len_utf8()), Escaped::Char(c)),
-                None => return unclosed(),
-            };
-            let Escaped::Char(high) = high else {
-                return Fail::new(
-                    "bad-range",
-                    span_between(&item_start, &after),
-                    "a class escape cannot end a range",
-                )
-                .hint("list it on its own: [a-z\\d]")
-                .err();
-            };
-            if low > high {
-                return Fail::new(
-                    "bad-range",
-                    span_between(&item_start, &after),
-                    format!("character range `{low}-{high}` is reversed"),
-                )
-                .label("the first character comes after the last")
-                .hint(format!("write `{high}-{low}`"))
-                .err();
-            }
-            items.push(ClassItem::Range(low, high));
-            rest = after;
-        } else {
-            items.push(ClassItem::Char(low));
+            _ => {}
         }
+        let (after, item) = class_item(rest)?;
+        items.push(item);
+        rest = after;
     }
+}
+
+/// `class_item = CLASS_CHAR [ "-" CLASS_CHAR ] | CLASS_ESCAPE` (the input is not `]`).
+fn class_item(input: In) -> PResult<ClassItem> {
+    let (mut rest, first) = match peek(&input) {
+        Some('\\') => class_escape(input, true)?,
+        Some(c) => (advance(input, c.len_utf8()), Escaped::Char(c)),
+        None => {
+            return Err(nom::Err::Error(PError::from_error_kind(
+                input,
+                ErrorKind::Eof,
+            )));
+        }
+    };
+    let low = match first {
+        Escaped::Class(escape) => return Ok((rest, ClassItem::Escape(escape))),
+        Escaped::Char(low) => low,
+    };
+    let after_dash = advance(rest, usize::from(peek(&rest) == Some('-')));
+    if peek(&rest) != Some('-') || matches!(peek(&after_dash), Some(']') | None | Some('\n')) {
+        return Ok((rest, ClassItem::Char(low)));
+    }
+    let (after, high) = match peek(&after_dash) {
+        Some('\\') => class_escape(after_dash, true)?,
+        Some(c) => (advance(after_dash, c.len_utf8()), Escaped::Char(c)),
+        None => unreachable!("checked above"),
+    };
+    let Escaped::Char(high) = high else {
+        return Fail::new(
+            "bad-range",
+            span_between(&input, &after),
+            "a class escape cannot end a range",
+        )
+        .hint("list it on its own: [a-z\\d]")
+        .err();
+    };
+    if low > high {
+        return Fail::new(
+            "bad-range",
+            span_between(&input, &after),
+            format!("character range `{low}-{high}` is reversed"),
+        )
+        .label("the first character comes after the last")
+        .hint(format!("write `{high}-{low}`"))
+        .err();
+    }
+    rest = after;
+    Ok((rest, ClassItem::Range(low, high)))
 }
 
 enum Escaped {
@@ -1489,15 +1549,20 @@ fn literal(input: In) -> Option<PResult<Literal>> {
                 opt((char('.'), digit1)),
             ))
             .parse(input);
-            Some(result.map(|(rest, text)| {
+            Some(result.and_then(|(rest, text)| {
                 let span = span_between(&input, &rest);
                 let text = text.fragment().to_string();
+                if matches!(peek(&rest), Some('@') | Some('^')) {
+                    return Fail::new("bad-literal", span_between(&input, &advance(rest, 1)), "a number cannot have a language tag or a datatype")
+                        .hint(format!("a language tag goes on a string: \"{text}\"@zh; a datatype too: \"{text}\"^^xsd:decimal"))
+                        .err();
+                }
                 let literal = if text.contains('.') {
                     Literal::Decimal { text, span }
                 } else {
                     Literal::Integer { text, span }
                 };
-                (rest, literal)
+                Ok((rest, literal))
             }))
         }
         _ => {
@@ -1594,7 +1659,7 @@ fn expect_iri<'a>(input: In<'a>, what: &str) -> PResult<'a, Iri> {
 }
 
 fn is_local_char(c: char) -> bool {
-    !c.is_whitespace() && !"<>\"'{}|^`\\,;()[]#".contains(c)
+    !c.is_whitespace() && !"<>\"'{}|^`\\,;()[]#=!".contains(c)
 }
 
 /// `PNAME = PNAME_NS local`, with `{name}` placeholders in the local part.

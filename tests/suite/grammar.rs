@@ -11,7 +11,7 @@ fn grammar() -> String {
 fn every_example_in_the_grammar_parses() {
     let grammar = grammar();
     let examples: Vec<&str> = grammar
-        .split("(*e ")
+        .split("\n(*e ")
         .skip(1)
         .map(|rest| rest.split_once("*)").expect("closed example").0)
         .collect();

@@ -47,7 +47,7 @@ pub fn check_snapshot(path: &Path, actual: &str) -> Result<(), String> {
     if expected == actual {
         return Ok(());
     }
-    let diff = similar::TextDiff::from_lines(&expected, actual);
+    let diff = similar::TextDiff::from_lines(expected.as_str(), actual);
     Err(format!(
         "{} differs (run with KGREP_BLESS=1 to accept):\n{}",
         path.display(),

@@ -1,0 +1,17 @@
+//! Text before matching: normalisation with a map back to the original,
+//! sentence splitting, and the readers behind the `number` and `date`
+//! normalisers.
+//!
+//! Matching runs on normalised text (NFKC: full-width digits, letters and
+//! punctuation become ASCII), but every position reported to people is a
+//! character offset into the original text; [`Normalized`] translates.
+
+mod date;
+mod normalize;
+mod number;
+mod sentence;
+
+pub use date::{Date, read_date};
+pub use normalize::{Normalized, normalize, normalize_str};
+pub use number::{Number, read_number};
+pub use sentence::split_sentences;

@@ -1,0 +1,162 @@
+//! Sentence splitting for Chinese and English.
+//!
+//! A sentence ends at 。！？；!?; or a line break, or at a `.` that ends a
+//! sentence (followed by space or the end, not after an abbreviation such as
+//! "Dr." or an initial such as the "S" of "U.S."). Closing quotes and brackets
+//! right after the end stay with their sentence. **Invariant:** no sentence is
+//! longer than [`MAX_SENTENCE_BYTES`]; a longer run is cut, so matching cost
+//! stays linear in the text whatever the input.
+
+use std::ops::Range;
+
+/// The longest sentence, in bytes; longer runs without an end are cut here.
+pub const MAX_SENTENCE_BYTES: usize = 4096;
+
+const CLOSERS: &[char] = &[
+    '”', '’', '"', '\'', '」', '』', ')', '）', ']', '】', '》', '〉',
+];
+const ENDS: &[char] = &['。', '！', '？', '；', '!', '?', ';'];
+const ABBREVIATIONS: &[&str] = &[
+    "Mr", "Mrs", "Ms", "Dr", "Prof", "St", "Jr", "Sr", "Inc", "Ltd", "Co", "Corp", "vs", "etc",
+    "No", "Gen", "Gov", "Sen", "Rep", "Lt", "Col", "Capt", "Sgt", "Mt", "Jan", "Feb", "Mar", "Apr",
+    "Jun", "Jul", "Aug", "Sep", "Sept", "Oct", "Nov", "Dec", "e.g", "i.e", "approx", "dept", "est",
+    "fig",
+];
+
+/// The byte ranges of the sentences of `text`, in order, trimmed of white
+/// space; empty sentences are left out.
+pub fn split_sentences(text: &str) -> Vec<Range<usize>> {
+    let mut sentences = Vec::new();
+    let mut start = 0;
+    let mut chars = text.char_indices().peekable();
+    while let Some((offset, c)) = chars.next() {
+        let mut end = None;
+        if c == '\n' || c == '\r' {
+            end = Some(offset);
+        } else if ENDS.contains(&c) || (c == '.' && ends_with_period(text, offset)) {
+            let mut after = offset + c.len_utf8();
+            while let Some(&(next_offset, next)) = chars.peek() {
+                if ENDS.contains(&next) || CLOSERS.contains(&next) || next == '.' {
+                    after = next_offset + next.len_utf8();
+                    chars.next();
+                } else {
+                    break;
+                }
+            }
+            end = Some(after);
+        } else if offset + c.len_utf8() - start > MAX_SENTENCE_BYTES {
+            // Too long without an end: cut before this character.
+            push_trimmed(text, start..offset, &mut sentences);
+            start = offset;
+            continue;
+        }
+        if let Some(end) = end {
+            push_trimmed(text, start..end, &mut sentences);
+            start = chars.peek().map_or(text.len(), |&(next, _)| next).max(end);
+        }
+    }
+    push_trimmed(text, start..text.len(), &mut sentences);
+    sentences
+}
+
+fn push_trimmed(text: &str, range: Range<usize>, sentences: &mut Vec<Range<usize>>) {
+    if range.start >= range.end {
+        return;
+    }
+    let piece = &text[range.clone()];
+    let leading = piece.len() - piece.trim_start().len();
+    let trailing = piece.len() - piece.trim_end().len();
+    if leading < piece.len() {
+        sentences.push(range.start + leading..range.end - trailing);
+    }
+}
+
+/// Whether the `.` at `offset` ends a sentence.
+fn ends_with_period(text: &str, offset: usize) -> bool {
+    let after = &text[offset + 1..];
+    let next = after.chars().next();
+    let before = &text[..offset];
+    // 1.5, 3.14: a decimal point.
+    if before.ends_with(|c: char| c.is_ascii_digit()) && next.is_some_and(|c| c.is_ascii_digit()) {
+        return false;
+    }
+    // A period inside a word (U.S., e.g.) or one followed by a lowercase word does not end a sentence.
+    match next {
+        None => {}
+        Some(c) if c.is_whitespace() || CLOSERS.contains(&c) => {
+            let following = after.trim_start().chars().next();
+            if following.is_some_and(|c| c.is_lowercase()) {
+                return false;
+            }
+        }
+        Some(_) => return false,
+    }
+    let word: String = before
+        .chars()
+        .rev()
+        .take_while(|c| c.is_alphanumeric() || *c == '.')
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    let letters = word.trim_matches('.');
+    // An initial ("J. Smith") or a dotted abbreviation ("U.S.", "e.g.").
+    if letters.chars().count() == 1 && letters.chars().all(|c| c.is_uppercase())
+        || letters.contains('.')
+    {
+        return false;
+    }
+    !ABBREVIATIONS
+        .iter()
+        .any(|abbreviation| abbreviation.eq_ignore_ascii_case(letters))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sentences(text: &str) -> Vec<&str> {
+        split_sentences(text)
+            .into_iter()
+            .map(|range| &text[range])
+            .collect()
+    }
+
+    #[test]
+    fn chinese_sentences_keep_closing_quotes() {
+        assert_eq!(
+            sentences("“雷神山医院共有32个病区。”焦龙友说。2月12日,医疗队进驻！好吗？"),
+            [
+                "“雷神山医院共有32个病区。”",
+                "焦龙友说。",
+                "2月12日,医疗队进驻！",
+                "好吗？"
+            ]
+        );
+    }
+
+    #[test]
+    fn english_abbreviations_and_decimals_do_not_split() {
+        assert_eq!(
+            sentences("Dr. Li met U.S. officials on Feb. 12. The team grew 1.5 times.\nNext line"),
+            [
+                "Dr. Li met U.S. officials on Feb. 12.",
+                "The team grew 1.5 times.",
+                "Next line"
+            ]
+        );
+    }
+
+    #[test]
+    fn semicolons_and_line_breaks_split() {
+        assert_eq!(sentences("甲；乙\n\n丙"), ["甲；", "乙", "丙"]);
+    }
+
+    #[test]
+    fn very_long_runs_are_cut() {
+        let text = "字".repeat(5000);
+        let ranges = split_sentences(&text);
+        assert!(ranges.iter().all(|r| r.len() <= MAX_SENTENCE_BYTES));
+        assert_eq!(ranges.iter().map(|r| r.len()).sum::<usize>(), text.len());
+    }
+}
