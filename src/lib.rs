@@ -7,7 +7,10 @@
 
 pub mod cli;
 pub mod diagnostic;
+pub mod extract;
+pub mod matcher;
 pub mod rules;
+pub mod serialize;
 pub mod source;
 pub mod span;
 pub mod syntax;

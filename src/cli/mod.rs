@@ -6,8 +6,12 @@
 //! 1 problems found (errors in rules, unformatted files), 2 bad usage or I/O.
 
 mod check;
+mod extract;
 mod fmt;
+mod load;
 mod output;
+mod test;
+mod try_cmd;
 
 use std::process::ExitCode;
 
@@ -33,6 +37,10 @@ Examples:
   kgrep check examples/zh/news.kgr       check a rule file and everything it includes
   kgrep fmt examples/en/news.kgr         print a rule file in canonical form
   kgrep fmt --check rules/*.kgr          exit 1 if any file is not formatted
+  kgrep extract -r examples/zh/news.kgr examples/zh/docs/ > facts.nt
+  kgrep extract -r rules.kgr -f jsonl corpus/    facts with provenance, one JSON object a line
+  kgrep test examples/zh/news.kgr        run the tests beside the rules
+  kgrep try -r examples/zh/news.kgr \"中国五矿集结46名突击队队员\"
 
 Docs: docs/language.md (the rule language), grammar/kgr.ebnf (its grammar).";
 
@@ -52,6 +60,12 @@ pub enum ColorWhen {
 pub enum Command {
     /// Check rule files and print every error and warning.
     Check(check::CheckArgs),
+    /// Extract triples from documents with rules; stream them to stdout.
+    Extract(extract::ExtractArgs),
+    /// Run the tests written beside the rules.
+    Test(test::TestArgs),
+    /// Run the rules on a sentence and show every match, capture and triple.
+    Try(try_cmd::TryArgs),
     /// Print rule files in canonical form, or check that they are.
     Fmt(fmt::FmtArgs),
 }
@@ -72,11 +86,18 @@ pub fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Check(args) => check::run(args, &output),
         Command::Fmt(args) => fmt::run(args, &output),
+        Command::Extract(args) => extract::run(args, &output),
+        Command::Test(args) => test::run(args, &output),
+        Command::Try(args) => try_cmd::run(args, &output),
     };
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,
         Ok(Outcome::Problems) => ExitCode::from(1),
         Err(error) if output::is_broken_pipe(&error) => ExitCode::SUCCESS,
+        Err(error) if error.is::<load::RulesHaveErrors>() => {
+            output.error(&error.to_string());
+            ExitCode::from(1)
+        }
         Err(error) => {
             output.error(&format!("{error:#}"));
             ExitCode::from(2)

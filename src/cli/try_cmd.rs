@@ -1,0 +1,176 @@
+//! `kgrep try`: run the rules on a sentence and explain what happened.
+
+use std::io::Read;
+use std::path::PathBuf;
+
+use anstyle::{AnsiColor, Style};
+use anyhow::{Context, Result};
+use clap::Args;
+use unicode_width::UnicodeWidthStr;
+
+use super::load::{load_rules, shorten};
+use super::{Outcome, Output};
+use crate::extract::Document;
+
+/// Arguments of `kgrep try`.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  kgrep try -r examples/zh/news.kgr \"中国移动湖北分公司党委成立党员突击队\"
+  kgrep try -r examples/en/news.kgr \"The Red Cross formed a volunteer team.\"
+  echo \"...\" | kgrep try -r rules.kgr -
+
+Shows every match (the sentence with the match underlined, each capture and
+entity mention, the triples), matches dropped for a higher-priority rule,
+candidates a constraint rejected, and for rules that did not fire, how far
+their pattern got.")]
+pub struct TryArgs {
+    /// Rule file (repeat for several).
+    #[arg(short, long = "rules", value_name = "RULES", required = true)]
+    pub rules: Vec<PathBuf>,
+
+    /// The text to try (`-` reads standard input).
+    #[arg(value_name = "TEXT")]
+    pub text: String,
+
+    /// The year of dates written without one.
+    #[arg(long, value_name = "YEAR")]
+    pub year: Option<i32>,
+}
+
+/// Runs `kgrep try`.
+pub fn run(args: &TryArgs, output: &Output) -> Result<Outcome> {
+    let (extractor, _) = load_rules(&args.rules, output, true)?;
+    let text = if args.text == "-" {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .context("cannot read standard input")?;
+        text
+    } else {
+        args.text.clone()
+    };
+    let rules = extractor.rules();
+    let short = |term: &str| shorten(term, &rules.prefixes);
+    let document = Document::new("try", text, args.year);
+    let trace = extractor.trace(&document, &mut extractor.scratch());
+    let bold = Style::new().bold();
+    let green = Style::new().fg_color(Some(AnsiColor::Green.into()));
+    let dim = Style::new().dimmed();
+    let mut out = String::new();
+    let mut fired = vec![false; rules.rules.len()];
+    for (index, range) in trace.sentences.iter().enumerate() {
+        let sentence = &trace.normalized.text[range.clone()];
+        out.push_str(&format!(
+            "{}sentence {index}{}: {sentence}\n",
+            bold.render(),
+            bold.render_reset()
+        ));
+        for explained in trace.matches.iter().filter(|m| m.sentence == index) {
+            let found = &explained.found;
+            let rule = &rules.rules[found.rule];
+            fired[found.rule] |= explained.kept;
+            let status = if explained.kept {
+                String::new()
+            } else {
+                " (dropped: overlaps a match of a higher-priority rule)".into()
+            };
+            out.push_str(&format!(
+                "  {}rule {}{}{status}\n",
+                green.render(),
+                rule.name,
+                green.render_reset()
+            ));
+            out.push_str(&format!(
+                "    {sentence}\n    {}{}\n",
+                " ".repeat(sentence[..found.span.start].width()),
+                "^".repeat(sentence[found.span.clone()].width().max(1))
+            ));
+            for (capture, span) in rule.captures.iter().zip(&found.captures) {
+                if let Some(span) = span {
+                    out.push_str(&format!(
+                        "    ${} = {}\n",
+                        capture.name,
+                        &sentence[span.clone()]
+                    ));
+                }
+            }
+            for (entity, span) in &found.entities {
+                out.push_str(&format!(
+                    "    {}{} mention: {}{}\n",
+                    dim.render(),
+                    rules.entities[entity.0].name,
+                    &sentence[span.clone()],
+                    dim.render_reset()
+                ));
+            }
+            for fact in &explained.facts {
+                let triple = &fact.triple;
+                out.push_str(&format!(
+                    "    => {} {} {}\n",
+                    short(&triple.subject.to_string()),
+                    short(&triple.predicate.to_string()),
+                    short(&triple.object.to_string())
+                ));
+            }
+        }
+        for (_, rejection) in trace.rejections.iter().filter(|(s, _)| *s == index) {
+            let rule = &rules.rules[rejection.rule];
+            out.push_str(&format!(
+                "  {}rule {} rejected \"{}\": {}{}\n",
+                dim.render(),
+                rule.name,
+                &sentence[rejection.span.clone()],
+                rejection.reason,
+                dim.render_reset()
+            ));
+        }
+    }
+    let silent: Vec<usize> = (0..rules.rules.len())
+        .filter(|&rule| !fired[rule])
+        .collect();
+    if !silent.is_empty() {
+        out.push_str(&format!(
+            "{}rules that did not fire{}:\n",
+            bold.render(),
+            bold.render_reset()
+        ));
+    }
+    for rule in silent {
+        let name = &rules.rules[rule].name;
+        let triggered: Vec<usize> = trace
+            .candidates
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.contains(&rule))
+            .map(|(i, _)| i)
+            .collect();
+        if triggered.is_empty() {
+            out.push_str(&format!(
+                "  {name}: none of its trigger words is in the text\n"
+            ));
+            continue;
+        }
+        let mut best: Option<(usize, usize, usize, std::ops::Range<usize>)> = None;
+        for &index in &triggered {
+            let sentence = &trace.normalized.text[trace.sentences[index].clone()];
+            if let Some((parts, total, span)) =
+                extractor.matcher().longest_partial(rules, rule, sentence)
+            {
+                if best.as_ref().is_none_or(|(p, ..)| parts > *p) {
+                    best = Some((parts, total, index, span));
+                }
+            }
+        }
+        match best {
+            Some((parts, total, index, span)) => {
+                let sentence = &trace.normalized.text[trace.sentences[index].clone()];
+                out.push_str(&format!("  {name}: got through {parts} of {total} parts of its pattern, as far as \"{}\" (sentence {index})\n", &sentence[span]));
+            }
+            None => out.push_str(&format!("  {name}: a trigger word is there, but not even the first part of the pattern matches\n")),
+        }
+    }
+    use std::io::Write as _;
+    output.stdout().write_all(out.as_bytes())?;
+    Ok(Outcome::Success)
+}

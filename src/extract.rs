@@ -1,0 +1,630 @@
+//! Extraction: a document → facts (triples with provenance).
+//!
+//! The text is normalised and split into sentences; one trigger scan picks
+//! the rules to try on each sentence; the matcher finds their matches; matches
+//! of lower-priority rules that overlap a higher-priority match are dropped;
+//! each surviving match fills its rule's templates. Every entity that ends up
+//! a node gets its `rdf:type`s and `rdfs:label`. Every fact records where it
+//! came from, with character offsets into the ORIGINAL text.
+
+use std::collections::HashMap;
+use std::ops::Range;
+use std::sync::Arc;
+
+use oxrdf::vocab::{rdf, rdfs, xsd};
+use oxrdf::{Literal, NamedNode, Term, Triple};
+
+use crate::matcher::{
+    CompileError, Matcher, Rejection, RuleMatch, Scratch, apply_text_normalizers,
+};
+use crate::rules::{CaptureKind, EntryTarget, LiteralOutput, Normalizer, RuleSet, TermTemplate};
+use crate::text::{Normalized, normalize, read_date, read_number, split_sentences};
+
+/// The namespace of kgrep's own vocabulary (provenance).
+pub const KGREP_NS: &str = "urn:kgrep:vocab:";
+
+/// A document to extract from.
+#[derive(Clone, Debug)]
+pub struct Document {
+    /// Its IRI (the named graph its facts go to).
+    pub iri: NamedNode,
+    /// Its text.
+    pub text: String,
+    /// The year dates without a year fall in, if known.
+    pub year: Option<i32>,
+}
+
+impl Document {
+    /// A document named by `path` (relative to the corpus root, `/`-separated);
+    /// its IRI is `urn:kgrep:doc:` + the percent-encoded path; the year is
+    /// `year` or, failing that, found in the text ([`document_year`]).
+    pub fn new(path: &str, text: String, year: Option<i32>) -> Document {
+        let year = year.or_else(|| document_year(&text));
+        Document {
+            iri: document_iri(path),
+            text,
+            year,
+        }
+    }
+}
+
+/// The IRI of the document at `path`.
+pub fn document_iri(path: &str) -> NamedNode {
+    let mut iri = String::from("urn:kgrep:doc:");
+    for (index, segment) in path.split(['/', '\\']).enumerate() {
+        if index > 0 {
+            iri.push('/');
+        }
+        crate::rules::encode_iri_segment(segment, &mut iri);
+    }
+    NamedNode::new(iri).unwrap_or_else(|_| NamedNode::new_unchecked("urn:kgrep:doc:invalid"))
+}
+
+/// The year a document is about: a `year:` or `date:` line of front matter,
+/// else the first year written as `2020年` or `2020-02-16`.
+pub fn document_year(text: &str) -> Option<i32> {
+    if let Some(front) = text.strip_prefix("---\n") {
+        for line in front.lines().take_while(|line| *line != "---") {
+            let (key, value) = line.split_once(':')?;
+            if matches!(key.trim(), "year" | "date") {
+                if let Ok(year) = value.trim().get(..4).unwrap_or("").parse() {
+                    return Some(year);
+                }
+            }
+        }
+    }
+    let bytes = text.as_bytes();
+    for (index, window) in bytes.windows(4).enumerate() {
+        if !window.iter().all(u8::is_ascii_digit) || !matches!(&window[..2], b"19" | b"20") {
+            continue;
+        }
+        if index > 0 && bytes[index - 1].is_ascii_digit() {
+            continue;
+        }
+        let after = &text[index + 4..];
+        let is_year = after.starts_with('年')
+            || (after.len() >= 6
+                && after.as_bytes()[0] == b'-'
+                && after.as_bytes()[1..3].iter().all(u8::is_ascii_digit)
+                && after.as_bytes()[3] == b'-');
+        if is_year {
+            return std::str::from_utf8(window).ok()?.parse().ok();
+        }
+    }
+    None
+}
+
+/// A triple and where it came from.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Fact {
+    /// The triple.
+    pub triple: Triple,
+    /// Where it came from.
+    pub provenance: Provenance,
+}
+
+/// Where a fact came from.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Provenance {
+    /// The sentence, counted from 0 in the document.
+    pub sentence: usize,
+    /// The first character of the match in the original text (from 0).
+    pub start: usize,
+    /// One past the last character of the match in the original text.
+    pub end: usize,
+    /// The rule's name.
+    pub rule: Arc<str>,
+    /// The matched text, as in the original.
+    pub text: String,
+}
+
+/// What extraction found in one document.
+#[derive(Clone, Debug, Default)]
+pub struct Extraction {
+    /// The facts, in document order.
+    pub facts: Vec<Fact>,
+    /// How many sentences the document has.
+    pub sentences: usize,
+}
+
+/// One match, explained, for `kgrep try`.
+#[derive(Clone, Debug)]
+pub struct ExplainedMatch {
+    /// The sentence index.
+    pub sentence: usize,
+    /// The match.
+    pub found: RuleMatch,
+    /// Whether it survived conflicts with higher-priority rules.
+    pub kept: bool,
+    /// The facts it produced.
+    pub facts: Vec<Fact>,
+}
+
+/// Everything `kgrep try` shows about a text.
+#[derive(Clone, Debug, Default)]
+pub struct Trace {
+    /// The normalised text and its sentences.
+    pub normalized: Normalized,
+    /// Byte ranges of the sentences in the normalised text.
+    pub sentences: Vec<Range<usize>>,
+    /// Every match of every rule.
+    pub matches: Vec<ExplainedMatch>,
+    /// Candidates rejected by constraints, with the sentence they were in.
+    pub rejections: Vec<(usize, Rejection)>,
+    /// For each sentence, the rules whose triggers it holds.
+    pub candidates: Vec<Vec<usize>>,
+}
+
+/// A compiled rule set, ready to extract.
+#[derive(Debug)]
+pub struct Extractor {
+    rules: RuleSet,
+    matcher: Matcher,
+    rule_names: Vec<Arc<str>>,
+    /// Per lexicon: normalised entry text → what it stands for.
+    lexicon_targets: Vec<HashMap<String, EntryTarget>>,
+    /// Per entity type: the lexicons that are whole alternatives of its pattern
+    /// (a mention that is one of their entries takes the entry's IRI or canonical form).
+    entity_lexicons: Vec<Vec<usize>>,
+}
+
+impl Extractor {
+    /// Compiles `rules`.
+    pub fn new(rules: RuleSet) -> Result<Extractor, CompileError> {
+        let matcher = Matcher::new(&rules)?;
+        let rule_names = rules
+            .rules
+            .iter()
+            .map(|rule| Arc::from(rule.name.as_str()))
+            .collect();
+        let lexicon_targets = rules
+            .lexicons
+            .iter()
+            .map(|lexicon| {
+                lexicon
+                    .entries
+                    .iter()
+                    .map(|entry| {
+                        (
+                            crate::text::normalize_str(&entry.text),
+                            entry.target.clone(),
+                        )
+                    })
+                    .collect()
+            })
+            .collect();
+        let entity_lexicons = rules
+            .entities
+            .iter()
+            .map(|entity| match &entity.pattern {
+                crate::rules::Pattern::Lexicon(id) => vec![id.0],
+                crate::rules::Pattern::Alternation(branches) => branches
+                    .iter()
+                    .filter_map(|branch| match branch {
+                        crate::rules::Pattern::Lexicon(id) => Some(id.0),
+                        _ => None,
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            })
+            .collect();
+        Ok(Extractor {
+            rules,
+            matcher,
+            rule_names,
+            lexicon_targets,
+            entity_lexicons,
+        })
+    }
+
+    /// The rule set.
+    pub fn rules(&self) -> &RuleSet {
+        &self.rules
+    }
+
+    /// The matcher.
+    pub fn matcher(&self) -> &Matcher {
+        &self.matcher
+    }
+
+    /// Fresh scratch space for one thread.
+    pub fn scratch(&self) -> Scratch {
+        self.matcher.scratch()
+    }
+
+    /// Extracts every fact of `document`.
+    pub fn extract(&self, document: &Document, scratch: &mut Scratch) -> Extraction {
+        let trace = self.run(document, scratch, false);
+        let facts = trace
+            .matches
+            .into_iter()
+            .filter(|m| m.kept)
+            .flat_map(|m| m.facts)
+            .collect();
+        Extraction {
+            facts,
+            sentences: trace.sentences.len(),
+        }
+    }
+
+    /// Runs the rules on `document` and keeps everything `kgrep try` shows.
+    pub fn trace(&self, document: &Document, scratch: &mut Scratch) -> Trace {
+        self.run(document, scratch, true)
+    }
+
+    fn run(&self, document: &Document, scratch: &mut Scratch, explain: bool) -> Trace {
+        let normalized = normalize(&document.text);
+        let sentences = split_sentences(&normalized.text);
+        let candidates = self.matcher.candidates(&normalized.text, &sentences);
+        let mut chars = CharCounter::new(&document.text);
+        let mut matches = Vec::new();
+        let mut rejections = Vec::new();
+        for (index, range) in sentences.iter().enumerate() {
+            if candidates[index].is_empty() {
+                continue;
+            }
+            let sentence = &normalized.text[range.clone()];
+            let mut found = Vec::new();
+            for &rule in &candidates[index] {
+                let mut rejected = Vec::new();
+                found.extend(self.matcher.find_all(
+                    rule,
+                    sentence,
+                    scratch,
+                    explain.then_some(&mut rejected),
+                ));
+                rejections.extend(rejected.into_iter().map(|r| (index, r)));
+            }
+            found.sort_by_key(|m| (m.span.start, m.rule));
+            let kept: Vec<bool> = found.iter().map(|m| !self.outranked(m, &found)).collect();
+            for (found, kept) in found.into_iter().zip(kept) {
+                let facts = if kept || explain {
+                    self.facts(document, &normalized, range, index, &found, &mut chars)
+                } else {
+                    Vec::new()
+                };
+                matches.push(ExplainedMatch {
+                    sentence: index,
+                    found,
+                    kept,
+                    facts,
+                });
+            }
+        }
+        Trace {
+            normalized,
+            sentences,
+            matches,
+            rejections,
+            candidates,
+        }
+    }
+
+    /// Whether a match of another rule with a higher priority overlaps `found`.
+    fn outranked(&self, found: &RuleMatch, all: &[RuleMatch]) -> bool {
+        let priority = self.rules.rules[found.rule].priority;
+        all.iter().any(|other| {
+            other.rule != found.rule
+                && self.rules.rules[other.rule].priority > priority
+                && other.span.start < found.span.end
+                && found.span.start < other.span.end
+        })
+    }
+
+    fn facts(
+        &self,
+        document: &Document,
+        normalized: &Normalized,
+        sentence_range: &Range<usize>,
+        sentence: usize,
+        found: &RuleMatch,
+        chars: &mut CharCounter<'_>,
+    ) -> Vec<Fact> {
+        let rule = &self.rules.rules[found.rule];
+        let text = &normalized.text[sentence_range.clone()];
+        let original_start = normalized.original_offset(sentence_range.start + found.span.start);
+        let original_end = normalized.original_offset(sentence_range.start + found.span.end);
+        let provenance = Provenance {
+            sentence,
+            start: chars.count(original_start),
+            end: chars.count(original_end),
+            rule: self.rule_names[found.rule].clone(),
+            text: document.text[original_start..original_end].to_owned(),
+        };
+        let mut facts = Vec::new();
+        let mut typed = Vec::new();
+        for template in &rule.templates {
+            let mut terms = Vec::with_capacity(3);
+            for term in [&template.subject, &template.predicate, &template.object] {
+                match self.term(term, found, text, document.year, &mut typed) {
+                    Some(term) => terms.push(term),
+                    None => break,
+                }
+            }
+            let [subject, predicate, object] = terms.as_slice() else {
+                continue;
+            };
+            let (Some(subject), Term::NamedNode(predicate)) = (as_subject(subject), predicate)
+            else {
+                continue;
+            };
+            let triple = Triple::new(subject, predicate.clone(), object.clone());
+            facts.push(Fact {
+                triple,
+                provenance: provenance.clone(),
+            });
+        }
+        // Every entity that became a node gets its classes and its label.
+        for (entity, node, label) in typed {
+            let entity = &self.rules.entities[entity];
+            for class in &entity.classes {
+                let triple = Triple::new(node.clone(), rdf::TYPE.into_owned(), class.clone());
+                facts.push(Fact {
+                    triple,
+                    provenance: provenance.clone(),
+                });
+            }
+            let label = match &entity.label_language {
+                Some(language) => {
+                    Literal::new_language_tagged_literal_unchecked(label, language.clone())
+                }
+                None => Literal::new_simple_literal(label),
+            };
+            facts.push(Fact {
+                triple: Triple::new(node, rdfs::LABEL.into_owned(), label),
+                provenance: provenance.clone(),
+            });
+        }
+        let mut seen = std::collections::HashSet::new();
+        facts.retain(|fact| seen.insert(fact.triple.clone()));
+        facts
+    }
+
+    /// The node of a mention of entity type `entity` and its label.
+    fn entity_node(&self, entity: usize, text: &str) -> Option<(NamedNode, String)> {
+        let mut text = text.to_owned();
+        for lexicon in &self.entity_lexicons[entity] {
+            match self.lexicon_targets[*lexicon].get(&text) {
+                Some(EntryTarget::Iri(iri)) => {
+                    let label = self
+                        .matcher
+                        .entity_text(crate::rules::EntityId(entity), &text);
+                    return Some((iri.clone(), label));
+                }
+                Some(EntryTarget::Canonical(canonical)) => {
+                    text = canonical.clone();
+                    break;
+                }
+                Some(EntryTarget::Text) => break,
+                None => {}
+            }
+        }
+        let label = self
+            .matcher
+            .entity_text(crate::rules::EntityId(entity), &text);
+        let node = NamedNode::new(self.rules.entities[entity].iri.expand(&label)).ok()?;
+        Some((node, label))
+    }
+
+    /// The term a template term stands for in `found`, or `None` to skip the
+    /// template (an optional capture that did not take part, a value that
+    /// could not be read).
+    fn term(
+        &self,
+        term: &TermTemplate,
+        found: &RuleMatch,
+        sentence: &str,
+        year: Option<i32>,
+        typed: &mut Vec<(usize, NamedNode, String)>,
+    ) -> Option<Term> {
+        let rule = &self.rules.rules[found.rule];
+        let capture_text = |capture: crate::rules::CaptureId| -> Option<&str> {
+            let span = found.captures.get(capture.0)?.clone()?;
+            Some(&sentence[span])
+        };
+        match term {
+            TermTemplate::Iri(iri) => Some(iri.clone().into()),
+            TermTemplate::Literal(literal) => Some(literal.clone().into()),
+            TermTemplate::CaptureNode(capture) => {
+                let text = capture_text(*capture)?;
+                match rule.captures[capture.0].kind {
+                    CaptureKind::Entity(entity) => {
+                        let (node, label) = self.entity_node(entity.0, text)?;
+                        if !typed.iter().any(|(e, n, _)| *e == entity.0 && *n == node) {
+                            typed.push((entity.0, node.clone(), label));
+                        }
+                        Some(node.into())
+                    }
+                    CaptureKind::Lexicon(lexicon) => {
+                        match self.lexicon_targets[lexicon.0].get(text)? {
+                            EntryTarget::Iri(iri) => Some(iri.clone().into()),
+                            EntryTarget::Canonical(canonical) => {
+                                Some(Literal::new_simple_literal(canonical).into())
+                            }
+                            EntryTarget::Text => Some(Literal::new_simple_literal(text).into()),
+                        }
+                    }
+                    CaptureKind::Text => Some(Literal::new_simple_literal(text).into()),
+                }
+            }
+            TermTemplate::CaptureLiteral {
+                capture,
+                pipes,
+                output,
+            } => {
+                let mut text = capture_text(*capture)?.to_owned();
+                if let CaptureKind::Lexicon(lexicon) = rule.captures[capture.0].kind {
+                    if let Some(EntryTarget::Canonical(canonical)) =
+                        self.lexicon_targets[lexicon.0].get(&text)
+                    {
+                        text = canonical.clone();
+                    }
+                }
+                let text_pipes: Vec<Normalizer> =
+                    pipes.iter().copied().filter(|n| n.is_text()).collect();
+                let text = apply_text_normalizers(&text_pipes, &text);
+                literal(&text, output, year).map(Term::from)
+            }
+        }
+    }
+}
+
+/// The literal for captured `text` (already through its text normalisers).
+fn literal(text: &str, output: &LiteralOutput, year: Option<i32>) -> Option<Literal> {
+    Some(match output {
+        LiteralOutput::Plain => Literal::new_simple_literal(text),
+        LiteralOutput::Language(language) => {
+            Literal::new_language_tagged_literal_unchecked(text, language.clone())
+        }
+        LiteralOutput::Typed(datatype) => Literal::new_typed_literal(text, datatype.clone()),
+        LiteralOutput::Number(datatype) => {
+            let number = read_number(text)?;
+            let datatype = datatype.clone().unwrap_or_else(|| {
+                if number.is_integer() {
+                    xsd::INTEGER.into_owned()
+                } else {
+                    xsd::DECIMAL.into_owned()
+                }
+            });
+            if datatype.as_ref() == xsd::INTEGER && !number.is_integer() {
+                return None;
+            }
+            Literal::new_typed_literal(number.lexical(), datatype)
+        }
+        LiteralOutput::Date(datatype) => {
+            let date = read_date(text, year)?;
+            let natural = if date.year.is_some() {
+                xsd::DATE
+            } else {
+                xsd::G_MONTH_DAY
+            };
+            let datatype = datatype.clone().unwrap_or_else(|| natural.into_owned());
+            let lexical = if datatype.as_ref() == xsd::G_MONTH_DAY {
+                format!("--{:02}-{:02}", date.month, date.day)
+            } else if date.year.is_some() {
+                date.lexical()
+            } else {
+                return None;
+            };
+            Literal::new_typed_literal(lexical, datatype)
+        }
+        LiteralOutput::Boolean => {
+            let approximate = read_number(text).is_some_and(|n| n.approximate);
+            Literal::from(approximate)
+        }
+    })
+}
+
+fn as_subject(term: &Term) -> Option<oxrdf::NamedOrBlankNode> {
+    match term {
+        Term::NamedNode(node) => Some(node.clone().into()),
+        Term::BlankNode(node) => Some(node.clone().into()),
+        _ => None,
+    }
+}
+
+/// Turns byte offsets into character offsets, cheaply for increasing offsets.
+struct CharCounter<'a> {
+    text: &'a str,
+    byte: usize,
+    chars: usize,
+}
+
+impl<'a> CharCounter<'a> {
+    fn new(text: &'a str) -> Self {
+        CharCounter {
+            text,
+            byte: 0,
+            chars: 0,
+        }
+    }
+
+    fn count(&mut self, byte: usize) -> usize {
+        if byte < self.byte {
+            self.byte = 0;
+            self.chars = 0;
+        }
+        self.chars += self.text[self.byte..byte].chars().count();
+        self.byte = byte;
+        self.chars
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::MemoryFiles;
+
+    fn extractor(rules: &str) -> Extractor {
+        let mut files = MemoryFiles::new();
+        files.insert("r.kgr", format!("prefix ex: <http://e/>\n{rules}"));
+        let loaded = crate::rules::load(std::path::Path::new("r.kgr"), &files).expect("loads");
+        let errors: Vec<_> = loaded.diagnostics.iter().filter(|d| d.is_error()).collect();
+        assert!(errors.is_empty(), "{errors:#?}");
+        Extractor::new(loaded.rule_set.expect("rules")).expect("compiles")
+    }
+
+    fn ntriples(extractor: &Extractor, text: &str) -> Vec<String> {
+        let document = Document::new("doc.txt", text.to_owned(), None);
+        let extraction = extractor.extract(&document, &mut extractor.scratch());
+        extraction
+            .facts
+            .iter()
+            .map(|fact| format!("{} .", fact.triple))
+            .collect()
+    }
+
+    #[test]
+    fn provenance_points_into_the_original_text() {
+        let extractor = extractor(
+            "entity Team a ex:Team = \"党员\" \"突击队\" iri ex:t/{text} label @zh\n\
+             rule r = ([0-9]+) \"名\" $t:Team => $t ex:p \"x\"\n",
+        );
+        let text = "第一句。共４６名党员突击队。";
+        let document = Document::new("doc.txt", text.to_owned(), None);
+        let extraction = extractor.extract(&document, &mut extractor.scratch());
+        let fact = &extraction.facts[0];
+        assert_eq!(fact.provenance.sentence, 1);
+        assert_eq!(fact.provenance.text, "４６名党员突击队");
+        let chars: Vec<char> = text.chars().collect();
+        let span: String = chars[fact.provenance.start..fact.provenance.end]
+            .iter()
+            .collect();
+        assert_eq!(span, "４６名党员突击队");
+    }
+
+    #[test]
+    fn templates_types_labels_and_values() {
+        let extractor = extractor(
+            "entity Team a ex:Team = \\p{Han}{0,4} \"突击队\" iri ex:t/{text} label @zh\n\
+             rule r = $t:Team [^0-9]{0,3} $n:([0-9余万]+) \"名\" $d:([0-9]+ \"月\" [0-9]+ \"日\")?\n\
+               => $t ex:size $n|number\n  => $t ex:approx $n|approximate\n  => $t ex:on $d|date\n",
+        );
+        let triples = ntriples(&extractor, "2020年。党员突击队有40余万名2月12日");
+        assert!(triples.contains(&"<http://e/t/党员突击队> <http://e/size> \"400000\"^^<http://www.w3.org/2001/XMLSchema#integer> .".to_owned()), "{triples:#?}");
+        assert!(triples.contains(&"<http://e/t/党员突击队> <http://e/approx> \"true\"^^<http://www.w3.org/2001/XMLSchema#boolean> .".to_owned()), "{triples:#?}");
+        assert!(triples.contains(&"<http://e/t/党员突击队> <http://e/on> \"2020-02-12\"^^<http://www.w3.org/2001/XMLSchema#date> .".to_owned()), "{triples:#?}");
+        assert!(triples.contains(&"<http://e/t/党员突击队> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <http://e/Team> .".to_owned()));
+        assert!(triples.contains(&"<http://e/t/党员突击队> <http://www.w3.org/2000/01/rdf-schema#label> \"党员突击队\"@zh .".to_owned()));
+    }
+
+    #[test]
+    fn higher_priority_wins_overlaps() {
+        let extractor = extractor(
+            "rule low = \"成立\" .{0,3} \"队\" => ex:a ex:low ex:b\n\
+             rule high = \"成立突击\" priority 5 => ex:a ex:high ex:b\n",
+        );
+        let triples = ntriples(&extractor, "成立突击队");
+        assert_eq!(triples, ["<http://e/a> <http://e/high> <http://e/b> ."]);
+    }
+
+    #[test]
+    fn the_document_year() {
+        assert_eq!(
+            document_year("新华社北京2月16日电 2020年的春天"),
+            Some(2020)
+        );
+        assert_eq!(document_year("---\nyear: 2019\n---\ntext"), Some(2019));
+        assert_eq!(document_year("共12020人"), None);
+    }
+}

@@ -1,0 +1,149 @@
+//! Resolved patterns → `regex-syntax` HIR, the input of the automata.
+//!
+//! Lexicons become alternations of their (normalised) entries, longest first;
+//! entity types are inlined and wrapped in a hidden capture group, so a match
+//! tells where every entity mention is; captures keep their own groups. Text in
+//! rules is NFKC-normalised like the documents, so `"，"` matches `,`.
+
+use regex_syntax::hir::{Capture, Class, ClassUnicode, ClassUnicodeRange, Hir, Look, Repetition};
+
+use crate::rules::{CaptureId, EntityId, LexiconId, Pattern, RuleSet};
+use crate::text::normalize_str;
+
+/// What a capture group of a compiled rule stands for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Group {
+    /// A capture of the rule.
+    Capture(CaptureId),
+    /// A mention of an entity type (written with or without a capture).
+    Entity(EntityId),
+}
+
+/// Builds HIR for patterns of one rule set, numbering capture groups.
+pub(crate) struct HirBuilder<'a> {
+    rules: &'a RuleSet,
+    /// `groups[i]` is the role of group `i + 1` (group 0 is the whole match).
+    pub groups: Vec<Group>,
+    /// Whether captures get groups (off for constraint patterns).
+    with_groups: bool,
+}
+
+impl<'a> HirBuilder<'a> {
+    /// A builder that numbers groups (for rules).
+    pub fn new(rules: &'a RuleSet) -> Self {
+        HirBuilder {
+            rules,
+            groups: Vec::new(),
+            with_groups: true,
+        }
+    }
+
+    /// A builder without groups (for constraint patterns).
+    pub fn without_groups(rules: &'a RuleSet) -> Self {
+        HirBuilder {
+            rules,
+            groups: Vec::new(),
+            with_groups: false,
+        }
+    }
+
+    /// The HIR of `pattern`.
+    pub fn build(&mut self, pattern: &Pattern) -> Hir {
+        match pattern {
+            Pattern::Literal(text) => Hir::literal(normalize_str(text).into_bytes()),
+            Pattern::Class(class) => Hir::class(Class::Unicode(normalize_class(class))),
+            Pattern::Any => {
+                Hir::class(Class::Unicode(ClassUnicode::new([ClassUnicodeRange::new(
+                    '\0',
+                    char::MAX,
+                )])))
+            }
+            Pattern::Start => Hir::look(Look::Start),
+            Pattern::End => Hir::look(Look::End),
+            Pattern::Concat(parts) => {
+                Hir::concat(parts.iter().map(|part| self.build(part)).collect())
+            }
+            Pattern::Alternation(branches) => {
+                Hir::alternation(branches.iter().map(|b| self.build(b)).collect())
+            }
+            Pattern::Repeat { inner, min, max } => Hir::repetition(Repetition {
+                min: *min,
+                max: *max,
+                greedy: true,
+                sub: Box::new(self.build(inner)),
+            }),
+            Pattern::Lexicon(id) => self.lexicon(*id),
+            Pattern::Entity(id) => {
+                let group = self.group(Group::Entity(*id));
+                let inner = self.build(&self.rules.entities[id.0].pattern);
+                self.wrap(group, inner)
+            }
+            Pattern::Capture { capture, inner } => {
+                let group = self.group(Group::Capture(*capture));
+                let inner = self.build(inner);
+                self.wrap(group, inner)
+            }
+        }
+    }
+
+    fn lexicon(&self, id: LexiconId) -> Hir {
+        let mut entries: Vec<String> = self.rules.lexicons[id.0]
+            .entries
+            .iter()
+            .map(|entry| normalize_str(&entry.text))
+            .collect();
+        // Longest first, so that at one position the longest entry wins.
+        entries.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+        entries.dedup();
+        if entries.is_empty() {
+            return Hir::fail();
+        }
+        Hir::alternation(
+            entries
+                .into_iter()
+                .map(|entry| Hir::literal(entry.into_bytes()))
+                .collect(),
+        )
+    }
+
+    fn group(&mut self, role: Group) -> Option<u32> {
+        if !self.with_groups {
+            return None;
+        }
+        self.groups.push(role);
+        Some(self.groups.len() as u32)
+    }
+
+    fn wrap(&self, group: Option<u32>, inner: Hir) -> Hir {
+        match group {
+            Some(index) => Hir::capture(Capture {
+                index,
+                name: None,
+                sub: Box::new(inner),
+            }),
+            None => inner,
+        }
+    }
+}
+
+/// The class with each of its characters normalised as the text is (full-width
+/// digits in a class match the ASCII digits the text holds after NFKC).
+fn normalize_class(class: &ClassUnicode) -> ClassUnicode {
+    let mut normalized = class.clone();
+    for range in class.ranges() {
+        // Only small ranges are walked: large ones (scripts, categories) are kept as they are.
+        if (range.end() as u32) - (range.start() as u32) > 256 {
+            continue;
+        }
+        for c in range.start()..=range.end() {
+            let text = normalize_str(c.encode_utf8(&mut [0; 4]));
+            let mut chars = text.chars();
+            if let (Some(single), None) = (chars.next(), chars.next()) {
+                if single != c {
+                    normalized.push(ClassUnicodeRange::new(single, single));
+                }
+            }
+        }
+    }
+    normalized
+}

@@ -1,0 +1,651 @@
+//! The matcher: a [`RuleSet`] compiled to automata, run over sentences.
+//!
+//! Each rule becomes three automata over its HIR (see [`hir`]): a `meta`
+//! regex (leftmost-first, no backtracking engine) that finds where the
+//! leftmost match starts and assigns captures, and a lazy DFA with
+//! `MatchKind::All` that finds the longest match from that start. Together
+//! they give the language's leftmost-longest semantics in linear time per
+//! attempt. An Aho–Corasick automaton over every rule's triggers (see
+//! [`trigger`]) picks the sentences each rule runs on.
+//!
+//! **Invariant:** no backtracking engine is used; sentence length is capped
+//! (`text::MAX_SENTENCE_BYTES`), so a rule's cost per sentence is bounded.
+
+mod hir;
+mod trigger;
+
+use std::collections::{HashMap, HashSet};
+use std::ops::Range;
+
+use aho_corasick::AhoCorasick;
+use regex_automata::hybrid::dfa::{Cache as DfaCache, DFA};
+use regex_automata::meta::{self, Regex};
+use regex_automata::nfa::thompson;
+use regex_automata::util::captures::Captures;
+use regex_automata::{Anchored, Input, MatchKind};
+use regex_syntax::hir::{Hir, Look};
+
+pub use hir::Group;
+
+use crate::rules::{
+    CaptureId, Constraint, ConstraintTest, EntityId, LexiconId, Normalizer, RuleSet,
+};
+use crate::syntax::ast::Compare;
+use crate::text::normalize_str;
+
+/// A rule set compiled for matching.
+#[derive(Debug)]
+pub struct Matcher {
+    rules: Vec<CompiledRule>,
+    /// Every trigger literal of every rule.
+    triggers: Option<AhoCorasick>,
+    /// For each trigger (by pattern id), the rules it triggers.
+    trigger_rules: Vec<Vec<usize>>,
+    /// Rules without triggers: they run on every sentence.
+    untriggered: Vec<usize>,
+    /// Lexicon entries, normalised, for `in` constraints.
+    lexicon_sets: Vec<HashSet<String>>,
+    /// Entity constraints, compiled.
+    entity_constraints: Vec<Vec<CompiledConstraint>>,
+    /// Entity text normalisers.
+    entity_normalizers: Vec<Vec<Normalizer>>,
+}
+
+#[derive(Debug)]
+struct CompiledRule {
+    /// Leftmost-first search with captures.
+    find: Regex,
+    /// The same pattern followed by `\z`, to assign captures to a match of known end.
+    exact: Regex,
+    /// Longest match from a given start.
+    longest: DFA,
+    /// The role of capture group `i + 1`.
+    groups: Vec<Group>,
+    constraints: Vec<CompiledConstraint>,
+}
+
+#[derive(Debug)]
+struct CompiledConstraint {
+    capture: Option<CaptureId>,
+    negated: bool,
+    test: CompiledTest,
+}
+
+#[derive(Debug)]
+enum CompiledTest {
+    InLexicon(LexiconId),
+    Regex(Regex),
+    Length(Compare, u32),
+}
+
+/// Why compiling failed (a pattern too big for the automata).
+#[derive(Debug, thiserror::Error)]
+#[error("cannot compile {what}: {message}")]
+pub struct CompileError {
+    what: String,
+    message: String,
+}
+
+/// Per-thread scratch space: automaton caches for every rule.
+#[derive(Debug)]
+pub struct Scratch {
+    find: Vec<meta::Cache>,
+    exact: Vec<meta::Cache>,
+    longest: Vec<DfaCache>,
+    captures: Vec<Captures>,
+}
+
+/// One match of one rule in one sentence. Spans are byte ranges in the
+/// normalised sentence.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RuleMatch {
+    /// The rule (index in [`RuleSet::rules`]).
+    pub rule: usize,
+    /// The whole match.
+    pub span: Range<usize>,
+    /// Each capture's span, `None` when an optional capture did not take part.
+    pub captures: Vec<Option<Range<usize>>>,
+    /// Every entity mention inside the match.
+    pub entities: Vec<(EntityId, Range<usize>)>,
+}
+
+/// Why a candidate was rejected, for `kgrep try`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rejection {
+    /// The rule.
+    pub rule: usize,
+    /// The candidate match.
+    pub span: Range<usize>,
+    /// Which constraint failed, in words.
+    pub reason: String,
+}
+
+impl Matcher {
+    /// Compiles `rules`.
+    pub fn new(rules: &RuleSet) -> Result<Matcher, CompileError> {
+        let mut compiled = Vec::new();
+        let mut trigger_literals: HashMap<String, usize> = HashMap::new();
+        let mut trigger_rules: Vec<Vec<usize>> = Vec::new();
+        let mut untriggered = Vec::new();
+        let lexicon_sets: Vec<HashSet<String>> = rules
+            .lexicons
+            .iter()
+            .map(|lexicon| {
+                lexicon
+                    .entries
+                    .iter()
+                    .map(|entry| normalize_str(&entry.text))
+                    .collect()
+            })
+            .collect();
+        for (index, rule) in rules.rules.iter().enumerate() {
+            let what = || format!("rule `{}`", rule.name);
+            let mut builder = hir::HirBuilder::new(rules);
+            let hir = builder.build(&rule.pattern);
+            let groups = builder.groups;
+            let find = meta_regex(&hir).map_err(|message| CompileError {
+                what: what(),
+                message,
+            })?;
+            let exact_hir = Hir::concat(vec![hir.clone(), Hir::look(Look::End)]);
+            let exact = meta_regex(&exact_hir).map_err(|message| CompileError {
+                what: what(),
+                message,
+            })?;
+            let longest = longest_dfa(&hir).map_err(|message| CompileError {
+                what: what(),
+                message,
+            })?;
+            let constraints =
+                compile_constraints(rules, &rule.constraints).map_err(|message| CompileError {
+                    what: what(),
+                    message,
+                })?;
+            compiled.push(CompiledRule {
+                find,
+                exact,
+                longest,
+                groups,
+                constraints,
+            });
+            match trigger::required_literals(&rule.pattern, rules) {
+                Some(literals) => {
+                    for literal in literals {
+                        let next = trigger_rules.len();
+                        let id = *trigger_literals.entry(literal).or_insert(next);
+                        if id == next {
+                            trigger_rules.push(Vec::new());
+                        }
+                        trigger_rules[id].push(index);
+                    }
+                }
+                None => untriggered.push(index),
+            }
+        }
+        let mut literals: Vec<(String, usize)> = trigger_literals.into_iter().collect();
+        literals.sort_by_key(|(_, id)| *id);
+        let triggers = if literals.is_empty() {
+            None
+        } else {
+            let patterns: Vec<&str> = literals
+                .iter()
+                .map(|(literal, _)| literal.as_str())
+                .collect();
+            Some(
+                AhoCorasick::builder()
+                    .match_kind(aho_corasick::MatchKind::Standard)
+                    .build(patterns)
+                    .map_err(|error| CompileError {
+                        what: "the triggers".into(),
+                        message: error.to_string(),
+                    })?,
+            )
+        };
+        let mut entity_constraints = Vec::new();
+        for entity in &rules.entities {
+            let compiled = compile_constraints(rules, &entity.constraints).map_err(|message| {
+                CompileError {
+                    what: format!("entity type `{}`", entity.name),
+                    message,
+                }
+            })?;
+            entity_constraints.push(compiled);
+        }
+        let entity_normalizers = rules
+            .entities
+            .iter()
+            .map(|entity| entity.normalizers.clone())
+            .collect();
+        Ok(Matcher {
+            rules: compiled,
+            triggers,
+            trigger_rules,
+            untriggered,
+            lexicon_sets,
+            entity_constraints,
+            entity_normalizers,
+        })
+    }
+
+    /// Fresh automaton caches for one thread.
+    pub fn scratch(&self) -> Scratch {
+        Scratch {
+            find: self
+                .rules
+                .iter()
+                .map(|rule| rule.find.create_cache())
+                .collect(),
+            exact: self
+                .rules
+                .iter()
+                .map(|rule| rule.exact.create_cache())
+                .collect(),
+            longest: self
+                .rules
+                .iter()
+                .map(|rule| rule.longest.create_cache())
+                .collect(),
+            captures: self
+                .rules
+                .iter()
+                .map(|rule| rule.exact.create_captures())
+                .collect(),
+        }
+    }
+
+    /// The role of each capture group of rule `rule`.
+    pub fn groups(&self, rule: usize) -> &[Group] {
+        &self.rules[rule].groups
+    }
+
+    /// For each sentence (byte ranges into `text`), the rules to run on it:
+    /// those with a trigger inside the sentence, and those without triggers.
+    pub fn candidates(&self, text: &str, sentences: &[Range<usize>]) -> Vec<Vec<usize>> {
+        let mut candidates: Vec<Vec<usize>> = vec![self.untriggered.clone(); sentences.len()];
+        let Some(triggers) = &self.triggers else {
+            return candidates;
+        };
+        let mut sentence = 0;
+        for hit in triggers.find_overlapping_iter(text) {
+            while sentence < sentences.len() && sentences[sentence].end <= hit.start() {
+                sentence += 1;
+            }
+            if sentence == sentences.len() {
+                break;
+            }
+            let range = &sentences[sentence];
+            if hit.start() >= range.start && hit.end() <= range.end {
+                candidates[sentence].extend(&self.trigger_rules[hit.pattern().as_usize()]);
+            }
+        }
+        for list in &mut candidates {
+            list.sort_unstable();
+            list.dedup();
+        }
+        candidates
+    }
+
+    /// Every match of rule `rule` in `sentence`: leftmost-longest, not
+    /// overlapping, passing every constraint. Rejected candidates go to
+    /// `rejections` when it is given.
+    pub fn find_all(
+        &self,
+        rule: usize,
+        sentence: &str,
+        scratch: &mut Scratch,
+        mut rejections: Option<&mut Vec<Rejection>>,
+    ) -> Vec<RuleMatch> {
+        let compiled = &self.rules[rule];
+        let mut matches = Vec::new();
+        let mut at = 0;
+        while at <= sentence.len() {
+            let input = Input::new(sentence).range(at..);
+            let Some(found) = compiled.find.search_with(&mut scratch.find[rule], &input) else {
+                break;
+            };
+            let start = found.start();
+            let mut limit = sentence.len();
+            let mut accepted = None;
+            while limit > start {
+                let input = Input::new(sentence)
+                    .range(start..limit)
+                    .anchored(Anchored::Yes);
+                let end = match compiled
+                    .longest
+                    .try_search_fwd(&mut scratch.longest[rule], &input)
+                {
+                    Ok(Some(half)) => half.offset(),
+                    _ => break,
+                };
+                if end == start {
+                    break;
+                }
+                let candidate = self.assign(rule, &sentence[..end], start, scratch);
+                match candidate.and_then(|candidate| self.check(rule, sentence, candidate)) {
+                    Ok(found) => {
+                        accepted = Some(found);
+                        break;
+                    }
+                    Err(reason) => {
+                        if let Some(rejections) = rejections.as_deref_mut() {
+                            rejections.push(Rejection {
+                                rule,
+                                span: start..end,
+                                reason,
+                            });
+                        }
+                        limit = end - 1;
+                    }
+                }
+            }
+            match accepted {
+                Some(found) => {
+                    at = found.span.end;
+                    matches.push(found);
+                }
+                None => at = next_char(sentence, start),
+            }
+        }
+        matches
+    }
+
+    /// Captures of the match of rule `rule` that spans `start..haystack.len()`.
+    fn assign(
+        &self,
+        rule: usize,
+        haystack: &str,
+        start: usize,
+        scratch: &mut Scratch,
+    ) -> Result<RuleMatch, String> {
+        let compiled = &self.rules[rule];
+        let captures = &mut scratch.captures[rule];
+        let input = Input::new(haystack).range(start..).anchored(Anchored::Yes);
+        compiled
+            .exact
+            .search_captures_with(&mut scratch.exact[rule], &input, captures);
+        if !captures.is_match() {
+            return Err("the match could not be split into its captures".into());
+        }
+        let mut capture_spans = Vec::new();
+        let mut entities = Vec::new();
+        for (index, role) in compiled.groups.iter().enumerate() {
+            let span = captures
+                .get_group(index + 1)
+                .map(|span| span.start..span.end);
+            match role {
+                Group::Capture(id) => {
+                    if capture_spans.len() <= id.0 {
+                        capture_spans.resize(id.0 + 1, None);
+                    }
+                    if span.is_some() {
+                        capture_spans[id.0] = span;
+                    }
+                }
+                Group::Entity(entity) => {
+                    if let Some(span) = span {
+                        entities.push((*entity, span));
+                    }
+                }
+            }
+        }
+        Ok(RuleMatch {
+            rule,
+            span: start..haystack.len(),
+            captures: capture_spans,
+            entities,
+        })
+    }
+
+    /// Applies entity and rule constraints.
+    fn check(&self, rule: usize, sentence: &str, found: RuleMatch) -> Result<RuleMatch, String> {
+        for (entity, span) in &found.entities {
+            let text = self.entity_text(*entity, &sentence[span.clone()]);
+            for constraint in &self.entity_constraints[entity.0] {
+                if !self.holds(constraint, &text) {
+                    return Err(format!(
+                        "entity mention \"{text}\" fails a `where` of its entity type"
+                    ));
+                }
+            }
+        }
+        for constraint in &self.rules[rule].constraints {
+            let Some(capture) = constraint.capture else {
+                continue;
+            };
+            let Some(Some(span)) = found.captures.get(capture.0) else {
+                continue;
+            };
+            let text = &sentence[span.clone()];
+            if !self.holds(constraint, text) {
+                return Err(format!(
+                    "capture {} = \"{text}\" fails a `where` constraint",
+                    capture.0
+                ));
+            }
+        }
+        Ok(found)
+    }
+
+    /// How far rule `rule` gets in `sentence`: the most leading parts of its
+    /// pattern (a sequence) that match somewhere, out of how many, and where.
+    /// Constraints are not applied. For `kgrep try`, not for extraction.
+    pub fn longest_partial(
+        &self,
+        rules: &RuleSet,
+        rule: usize,
+        sentence: &str,
+    ) -> Option<(usize, usize, Range<usize>)> {
+        let parts: Vec<crate::rules::Pattern> = match &rules.rules[rule].pattern {
+            crate::rules::Pattern::Concat(parts) => parts.clone(),
+            other => vec![other.clone()],
+        };
+        let mut best = None;
+        for count in 1..=parts.len() {
+            let prefix = crate::rules::Pattern::Concat(parts[..count].to_vec());
+            let hir = hir::HirBuilder::without_groups(rules).build(&prefix);
+            let regex = meta_regex(&hir).ok()?;
+            match regex.find(sentence) {
+                Some(found) => best = Some((count, parts.len(), found.start()..found.end())),
+                None => break,
+            }
+        }
+        best
+    }
+
+    /// The text of an entity mention after the entity's normalisers.
+    pub fn entity_text(&self, entity: EntityId, text: &str) -> String {
+        apply_text_normalizers(&self.entity_normalizers[entity.0], text)
+    }
+
+    fn holds(&self, constraint: &CompiledConstraint, text: &str) -> bool {
+        let result = match &constraint.test {
+            CompiledTest::InLexicon(lexicon) => self.lexicon_sets[lexicon.0].contains(text),
+            CompiledTest::Regex(regex) => regex.is_match(text),
+            CompiledTest::Length(op, bound) => {
+                let length = text.chars().count() as u64;
+                let bound = u64::from(*bound);
+                match op {
+                    Compare::Less => length < bound,
+                    Compare::LessEqual => length <= bound,
+                    Compare::Greater => length > bound,
+                    Compare::GreaterEqual => length >= bound,
+                    Compare::Equal => length == bound,
+                    Compare::NotEqual => length != bound,
+                }
+            }
+        };
+        result != constraint.negated
+    }
+}
+
+/// Applies text normalisers in order.
+pub fn apply_text_normalizers(normalizers: &[Normalizer], text: &str) -> String {
+    let mut text = text.to_owned();
+    for normalizer in normalizers {
+        text = match normalizer {
+            Normalizer::StripQuotes => text.chars().filter(|c| !QUOTES.contains(c)).collect(),
+            Normalizer::Trim => text.trim().to_owned(),
+            Normalizer::Nfkc => normalize_str(&text),
+            Normalizer::Lowercase => text.to_lowercase(),
+            Normalizer::Number | Normalizer::Date | Normalizer::Approximate => text,
+        };
+    }
+    text
+}
+
+/// What `strip_quotes` removes.
+const QUOTES: &[char] = &[
+    '“', '”', '‘', '’', '「', '」', '『', '』', '《', '》', '〈', '〉', '"', '\'', '«', '»', '„',
+    '‟',
+];
+
+fn next_char(text: &str, at: usize) -> usize {
+    text[at..]
+        .chars()
+        .next()
+        .map_or(at + 1, |c| at + c.len_utf8())
+}
+
+fn meta_regex(hir: &Hir) -> Result<Regex, String> {
+    Regex::builder()
+        .configure(
+            Regex::config()
+                .backtrack(false)
+                .nfa_size_limit(Some(64 << 20)),
+        )
+        .build_from_hir(hir)
+        .map_err(|error| error.to_string())
+}
+
+fn longest_dfa(hir: &Hir) -> Result<DFA, String> {
+    let nfa = thompson::Compiler::new()
+        .configure(thompson::Config::new().nfa_size_limit(Some(64 << 20)))
+        .build_from_hir(hir)
+        .map_err(|error| error.to_string())?;
+    DFA::builder()
+        .configure(
+            DFA::config()
+                .match_kind(MatchKind::All)
+                .cache_capacity(4 << 20),
+        )
+        .build_from_nfa(nfa)
+        .map_err(|error| error.to_string())
+}
+
+fn compile_constraints(
+    rules: &RuleSet,
+    constraints: &[Constraint],
+) -> Result<Vec<CompiledConstraint>, String> {
+    constraints
+        .iter()
+        .map(|constraint| {
+            let test = match &constraint.test {
+                ConstraintTest::InLexicon(lexicon) => CompiledTest::InLexicon(*lexicon),
+                ConstraintTest::Length(op, bound) => CompiledTest::Length(*op, *bound),
+                ConstraintTest::Matches(pattern) | ConstraintTest::Contains(pattern) => {
+                    let inner = hir::HirBuilder::without_groups(rules).build(pattern);
+                    let hir = if matches!(constraint.test, ConstraintTest::Matches(_)) {
+                        Hir::concat(vec![Hir::look(Look::Start), inner, Hir::look(Look::End)])
+                    } else {
+                        inner
+                    };
+                    CompiledTest::Regex(meta_regex(&hir)?)
+                }
+            };
+            Ok(CompiledConstraint {
+                capture: constraint.capture,
+                negated: constraint.negated,
+                test,
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::MemoryFiles;
+
+    fn matcher(rules: &str) -> (RuleSet, Matcher) {
+        let mut files = MemoryFiles::new();
+        files.insert("r.kgr", format!("prefix ex: <http://e/>\n{rules}"));
+        let loaded = crate::rules::load(std::path::Path::new("r.kgr"), &files).expect("loads");
+        let errors: Vec<_> = loaded.diagnostics.iter().filter(|d| d.is_error()).collect();
+        assert!(errors.is_empty(), "{errors:#?}");
+        let set = loaded.rule_set.expect("rule set");
+        let matcher = Matcher::new(&set).expect("compiles");
+        (set, matcher)
+    }
+
+    fn spans(matcher: &Matcher, sentence: &str) -> Vec<String> {
+        let mut scratch = matcher.scratch();
+        matcher
+            .find_all(0, sentence, &mut scratch, None)
+            .into_iter()
+            .map(|m| sentence[m.span].to_owned())
+            .collect()
+    }
+
+    #[test]
+    fn leftmost_longest_not_leftmost_first() {
+        let (_, matcher) = matcher("rule r = \"党委\" | \"党委会\" => ex:a ex:b ex:c\n");
+        assert_eq!(spans(&matcher, "甲党委会乙党委"), ["党委会", "党委"]);
+    }
+
+    #[test]
+    fn constraints_make_the_matcher_try_shorter_and_later_matches() {
+        let (_, matcher) = matcher(
+            "entity Org a ex:Org = \\p{Han}{2,8} \"党委\" iri ex:o/{text} where text not contains \"在\"\n\
+             rule r = $o:Org \"成立\" => $o ex:b ex:c\n",
+        );
+        assert_eq!(spans(&matcher, "他在公司党委成立了"), ["公司党委成立"]);
+    }
+
+    #[test]
+    fn captures_and_entity_mentions_are_reported() {
+        let (set, matcher) = matcher(
+            "lexicon Verb = \"成立\", \"组建\"\n\
+             entity Team a ex:T = \\p{Han}{0,6} \"突击队\" iri ex:t/{text}\n\
+             rule r = $who:(\\p{Han}{2,6} \"党委\") Verb $t:Team => $t ex:by $who\n",
+        );
+        let sentence = "湖北分公司党委组建党员突击队";
+        let mut scratch = matcher.scratch();
+        let found = matcher.find_all(0, sentence, &mut scratch, None);
+        assert_eq!(found.len(), 1);
+        let who = set.rules[0]
+            .captures
+            .iter()
+            .position(|c| c.name == "who")
+            .unwrap();
+        let t = set.rules[0]
+            .captures
+            .iter()
+            .position(|c| c.name == "t")
+            .unwrap();
+        assert_eq!(
+            &sentence[found[0].captures[who].clone().unwrap()],
+            "湖北分公司党委"
+        );
+        assert_eq!(
+            &sentence[found[0].captures[t].clone().unwrap()],
+            "党员突击队"
+        );
+        assert_eq!(found[0].entities.len(), 1);
+    }
+
+    #[test]
+    fn triggers_pick_sentences() {
+        let (_, matcher) = matcher("rule r = \\p{Han}+ \"医院\" => ex:a ex:b ex:c\n");
+        let text = "今天下雨。雷神山医院开诊。";
+        let sentences = crate::text::split_sentences(text);
+        let candidates = matcher.candidates(text, &sentences);
+        assert_eq!(candidates, vec![vec![], vec![0]]);
+    }
+
+    #[test]
+    fn nested_unbounded_repetition_is_not_exponential() {
+        let (_, matcher) = matcher("rule r = ((\\p{Han}+)+)+ \"!\" => ex:a ex:b ex:c\n");
+        let sentence = "字".repeat(1300);
+        assert!(spans(&matcher, &sentence).is_empty());
+    }
+}
