@@ -9,5 +9,6 @@
 
 mod cli;
 mod data;
+mod extract;
 mod grammar;
 mod support;
