@@ -65,7 +65,9 @@ pub fn document_iri(path: &str) -> NamedNode {
 pub fn document_year(text: &str) -> Option<i32> {
     if let Some(front) = text.strip_prefix("---\n") {
         for line in front.lines().take_while(|line| *line != "---") {
-            let (key, value) = line.split_once(':')?;
+            let Some((key, value)) = line.split_once(':') else {
+                continue;
+            };
             if matches!(key.trim(), "year" | "date") {
                 if let Ok(year) = value.trim().get(..4).unwrap_or("").parse() {
                     return Some(year);
@@ -73,25 +75,35 @@ pub fn document_year(text: &str) -> Option<i32> {
             }
         }
     }
-    let bytes = text.as_bytes();
-    for (index, window) in bytes.windows(4).enumerate() {
-        if !window.iter().all(u8::is_ascii_digit) || !matches!(&window[..2], b"19" | b"20") {
-            continue;
+    // 2020年 (or １９９８年): find each 年 and read the four characters before it.
+    let year_before = |at: usize| -> Option<i32> {
+        let mut before = text[..at].chars().rev();
+        let mut digits = String::new();
+        for _ in 0..4 {
+            let c = before.next()?;
+            let value = c
+                .to_digit(10)
+                .or_else(|| ('０'..='９').contains(&c).then(|| c as u32 - '０' as u32))?;
+            digits.insert(0, char::from_digit(value, 10)?);
         }
-        if index > 0 && bytes[index - 1].is_ascii_digit() {
-            continue;
-        }
-        let after = &text[index + 4..];
-        let is_year = after.starts_with('年')
-            || (after.len() >= 6
-                && after.as_bytes()[0] == b'-'
-                && after.as_bytes()[1..3].iter().all(u8::is_ascii_digit)
-                && after.as_bytes()[3] == b'-');
-        if is_year {
-            return std::str::from_utf8(window).ok()?.parse().ok();
-        }
+        let earlier_is_digit = before
+            .next()
+            .is_some_and(|c| c.is_ascii_digit() || ('０'..='９').contains(&c));
+        let plausible = digits.starts_with("19") || digits.starts_with("20");
+        (plausible && !earlier_is_digit)
+            .then(|| digits.parse().ok())
+            .flatten()
+    };
+    if let Some(year) = text.match_indices('年').find_map(|(at, _)| year_before(at)) {
+        return Some(year);
     }
-    None
+    // 2020-02-16
+    text.match_indices('-').find_map(|(at, _)| {
+        let month = text.get(at + 1..at + 4)?;
+        (month.as_bytes()[..2].iter().all(u8::is_ascii_digit) && month.ends_with('-'))
+            .then(|| year_before(at))
+            .flatten()
+    })
 }
 
 /// A triple and where it came from.
@@ -626,5 +638,10 @@ mod tests {
         );
         assert_eq!(document_year("---\nyear: 2019\n---\ntext"), Some(2019));
         assert_eq!(document_year("共12020人"), None);
+        assert_eq!(document_year("在１９９８年来临之际"), Some(1998));
+        assert_eq!(
+            document_year("no: colon\nplain 2020-02-16 text"),
+            Some(2020)
+        );
     }
 }

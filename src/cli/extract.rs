@@ -104,8 +104,8 @@ pub fn run(args: &ExtractArgs, output: &Output) -> Result<Outcome> {
     )?;
     let progress = progress_bar(sources.len(), args.quiet);
     let mut outcome = Outcome::Success;
-    // Bounded memory: documents go to the workers in batches, written in order.
-    let batch = rayon::current_num_threads() * 4;
+    // Bounded memory: one document per worker at a time, written in order.
+    let batch = rayon::current_num_threads();
     for chunk in sources.chunks(batch) {
         let results: Vec<Result<(Document, Extraction)>> = chunk
             .par_iter()

@@ -6,6 +6,7 @@
 //! 1 problems found (errors in rules, unformatted files), 2 bad usage or I/O.
 
 mod check;
+mod debug;
 mod extract;
 mod fmt;
 mod load;
@@ -66,6 +67,9 @@ pub enum Command {
     Test(test::TestArgs),
     /// Run the rules on a sentence and show every match, capture and triple.
     Try(try_cmd::TryArgs),
+    /// Internals for benchmarks and debugging.
+    #[command(hide = true, subcommand)]
+    Debug(debug::DebugCommand),
     /// Print rule files in canonical form, or check that they are.
     Fmt(fmt::FmtArgs),
 }
@@ -89,6 +93,7 @@ pub fn main() -> ExitCode {
         Command::Extract(args) => extract::run(args, &output),
         Command::Test(args) => test::run(args, &output),
         Command::Try(args) => try_cmd::run(args, &output),
+        Command::Debug(command) => debug::run(command, &output),
     };
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,

@@ -39,8 +39,12 @@ pub struct Matcher {
     rules: Vec<CompiledRule>,
     /// Every trigger literal of every rule.
     triggers: Option<AhoCorasick>,
-    /// For each trigger (by pattern id), the rules it triggers.
-    trigger_rules: Vec<Vec<usize>>,
+    /// For each trigger (by pattern id), the rules it triggers, with the bit
+    /// of the rule's trigger set it belongs to.
+    trigger_rules: Vec<Vec<(usize, u8)>>,
+    /// For each rule, the bits of all its trigger sets: a sentence is a
+    /// candidate when it holds a trigger of every set.
+    full_masks: Vec<u8>,
     /// Rules without triggers: they run on every sentence.
     untriggered: Vec<usize>,
     /// Lexicon entries, normalised, for `in` constraints.
@@ -125,7 +129,8 @@ impl Matcher {
     pub fn new(rules: &RuleSet) -> Result<Matcher, CompileError> {
         let mut compiled = Vec::new();
         let mut trigger_literals: HashMap<String, usize> = HashMap::new();
-        let mut trigger_rules: Vec<Vec<usize>> = Vec::new();
+        let mut trigger_rules: Vec<Vec<(usize, u8)>> = Vec::new();
+        let mut full_masks = Vec::new();
         let mut untriggered = Vec::new();
         let lexicon_sets: Vec<HashSet<String>> = rules
             .lexicons
@@ -168,18 +173,20 @@ impl Matcher {
                 groups,
                 constraints,
             });
-            match trigger::required_literals(&rule.pattern, rules) {
-                Some(literals) => {
-                    for literal in literals {
-                        let next = trigger_rules.len();
-                        let id = *trigger_literals.entry(literal).or_insert(next);
-                        if id == next {
-                            trigger_rules.push(Vec::new());
-                        }
-                        trigger_rules[id].push(index);
+            let sets = trigger::trigger_sets(&rule.pattern, rules);
+            if sets.is_empty() {
+                untriggered.push(index);
+            }
+            full_masks.push(((1u16 << sets.len()) - 1) as u8);
+            for (bit, set) in sets.into_iter().enumerate() {
+                for literal in set {
+                    let next = trigger_rules.len();
+                    let id = *trigger_literals.entry(literal).or_insert(next);
+                    if id == next {
+                        trigger_rules.push(Vec::new());
                     }
+                    trigger_rules[id].push((index, 1 << bit));
                 }
-                None => untriggered.push(index),
             }
         }
         let mut literals: Vec<(String, usize)> = trigger_literals.into_iter().collect();
@@ -194,6 +201,7 @@ impl Matcher {
             Some(
                 AhoCorasick::builder()
                     .match_kind(aho_corasick::MatchKind::Standard)
+                    .kind(Some(aho_corasick::AhoCorasickKind::DFA))
                     .build(patterns)
                     .map_err(|error| CompileError {
                         what: "the triggers".into(),
@@ -220,11 +228,26 @@ impl Matcher {
             rules: compiled,
             triggers,
             trigger_rules,
+            full_masks,
             untriggered,
             lexicon_sets,
             entity_constraints,
             entity_normalizers,
         })
+    }
+
+    /// Each rule's pattern as an ordinary regular expression (Rust `regex`
+    /// syntax, which ripgrep reads), for comparing with other tools.
+    pub fn regexes(rules: &RuleSet) -> Vec<String> {
+        rules
+            .rules
+            .iter()
+            .map(|rule| {
+                hir::HirBuilder::without_groups(rules)
+                    .build(&rule.pattern)
+                    .to_string()
+            })
+            .collect()
     }
 
     /// Fresh automaton caches for one thread.
@@ -259,15 +282,30 @@ impl Matcher {
     }
 
     /// For each sentence (byte ranges into `text`), the rules to run on it:
-    /// those with a trigger inside the sentence, and those without triggers.
+    /// those with a trigger of each of their trigger sets inside the
+    /// sentence, and those without triggers. One pass over the text.
     pub fn candidates(&self, text: &str, sentences: &[Range<usize>]) -> Vec<Vec<usize>> {
         let mut candidates: Vec<Vec<usize>> = vec![self.untriggered.clone(); sentences.len()];
         let Some(triggers) = &self.triggers else {
             return candidates;
         };
+        let mut masks = vec![0u8; self.rules.len()];
+        let mut touched: Vec<usize> = Vec::new();
         let mut sentence = 0;
+        let flush = |sentence: usize,
+                     masks: &mut [u8],
+                     touched: &mut Vec<usize>,
+                     candidates: &mut Vec<Vec<usize>>| {
+            for rule in touched.drain(..) {
+                if masks[rule] == self.full_masks[rule] {
+                    candidates[sentence].push(rule);
+                }
+                masks[rule] = 0;
+            }
+        };
         for hit in triggers.find_overlapping_iter(text) {
             while sentence < sentences.len() && sentences[sentence].end <= hit.start() {
+                flush(sentence, &mut masks, &mut touched, &mut candidates);
                 sentence += 1;
             }
             if sentence == sentences.len() {
@@ -275,8 +313,16 @@ impl Matcher {
             }
             let range = &sentences[sentence];
             if hit.start() >= range.start && hit.end() <= range.end {
-                candidates[sentence].extend(&self.trigger_rules[hit.pattern().as_usize()]);
+                for &(rule, bit) in &self.trigger_rules[hit.pattern().as_usize()] {
+                    if masks[rule] == 0 {
+                        touched.push(rule);
+                    }
+                    masks[rule] |= bit;
+                }
             }
+        }
+        if sentence < sentences.len() {
+            flush(sentence, &mut masks, &mut touched, &mut candidates);
         }
         for list in &mut candidates {
             list.sort_unstable();
@@ -640,6 +686,18 @@ mod tests {
         let sentences = crate::text::split_sentences(text);
         let candidates = matcher.candidates(text, &sentences);
         assert_eq!(candidates, vec![vec![], vec![0]]);
+    }
+
+    #[test]
+    fn a_sentence_needs_a_trigger_of_every_set() {
+        let (_, matcher) =
+            matcher("rule r = \"成立\" .{0,5} (\"突击队\" | \"先锋队\") => ex:a ex:b ex:c\n");
+        let text = "他们成立了公司。成立党员突击队。先锋队来了。";
+        let sentences = crate::text::split_sentences(text);
+        assert_eq!(
+            matcher.candidates(text, &sentences),
+            vec![vec![], vec![0], vec![]]
+        );
     }
 
     #[test]

@@ -10,39 +10,52 @@ use crate::text::normalize_str;
 /// More alternatives than this make a trigger set useless (it fires everywhere).
 const MAX_TRIGGERS: usize = 20_000;
 
-/// A set of literals such that every match contains one of them; `None` when
-/// no such set is known (the rule then runs on every sentence).
-pub(crate) fn required_literals(pattern: &Pattern, rules: &RuleSet) -> Option<Vec<String>> {
+/// How many required sets a rule's triggers use at most.
+pub(crate) const MAX_SETS: usize = 3;
+
+/// Sets of literals such that every match contains one literal of EACH set
+/// (the most selective few, best first); empty when none is known (the rule
+/// then runs on every sentence).
+pub(crate) fn trigger_sets(pattern: &Pattern, rules: &RuleSet) -> Vec<Vec<String>> {
+    let mut sets = required_sets(pattern, rules);
+    sets.sort_by(|a, b| score(b).total_cmp(&score(a)).then_with(|| a.cmp(b)));
+    sets.dedup();
+    sets.truncate(MAX_SETS);
+    sets
+}
+
+/// Every set of literals the pattern requires (one literal of each).
+fn required_sets(pattern: &Pattern, rules: &RuleSet) -> Vec<Vec<String>> {
     match pattern {
-        Pattern::Literal(text) => {
-            let text = normalize_str(text);
-            (!text.is_empty()).then(|| vec![text])
-        }
-        Pattern::Class(_) | Pattern::Any | Pattern::Start | Pattern::End => None,
+        Pattern::Literal(text) => finish(vec![normalize_str(text)]).into_iter().collect(),
+        Pattern::Class(_) | Pattern::Any | Pattern::Start | Pattern::End => Vec::new(),
         Pattern::Concat(parts) => parts
             .iter()
-            .filter_map(|part| required_literals(part, rules))
-            .max_by(|a, b| score(a).total_cmp(&score(b))),
+            .flat_map(|part| required_sets(part, rules))
+            .collect(),
         Pattern::Alternation(branches) => {
-            let mut all = Vec::new();
+            // One literal of some branch's best set: the union of the best sets.
+            let mut union = Vec::new();
             for branch in branches {
-                all.extend(required_literals(branch, rules)?);
+                let Some(best) = trigger_sets(branch, rules).into_iter().next() else {
+                    return Vec::new();
+                };
+                union.extend(best);
             }
-            finish(all)
+            finish(union).into_iter().collect()
         }
-        Pattern::Repeat { inner, min, .. } => (*min > 0)
-            .then(|| required_literals(inner, rules))
-            .flatten(),
+        Pattern::Repeat { inner, min, .. } if *min > 0 => required_sets(inner, rules),
+        Pattern::Repeat { .. } => Vec::new(),
         Pattern::Lexicon(id) => {
             let entries = rules.lexicons[id.0]
                 .entries
                 .iter()
                 .map(|entry| normalize_str(&entry.text))
                 .collect();
-            finish(entries)
+            finish(entries).into_iter().collect()
         }
-        Pattern::Entity(id) => required_literals(&rules.entities[id.0].pattern, rules),
-        Pattern::Capture { inner, .. } => required_literals(inner, rules),
+        Pattern::Entity(id) => required_sets(&rules.entities[id.0].pattern, rules),
+        Pattern::Capture { inner, .. } => required_sets(inner, rules),
     }
 }
 

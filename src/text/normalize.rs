@@ -71,7 +71,10 @@ pub fn normalize(original: &str) -> Normalized {
 }
 
 fn is_combining(c: char) -> bool {
-    unicode_normalization::char::canonical_combining_class(c) != 0
+    // ASCII and CJK ideographs never combine: skip the table lookup for them.
+    !c.is_ascii()
+        && !('\u{3000}'..='\u{9fff}').contains(&c)
+        && unicode_normalization::char::canonical_combining_class(c) != 0
 }
 
 /// NFKC of `text`, without the map (for rule literals and lexicon entries).

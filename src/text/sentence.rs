@@ -28,8 +28,19 @@ const ABBREVIATIONS: &[&str] = &[
 pub fn split_sentences(text: &str) -> Vec<Range<usize>> {
     let mut sentences = Vec::new();
     let mut start = 0;
+    let bytes = text.as_bytes();
     let mut chars = text.char_indices().peekable();
     while let Some((offset, c)) = chars.next() {
+        // Most characters end nothing: skip them by their first byte (。 starts
+        // with E3, the closers and full-width ends with E2, E3 or EF).
+        let first = bytes[offset];
+        if !matches!(
+            first,
+            b'\n' | b'\r' | b'!' | b'?' | b';' | b'.' | 0xE3 | 0xEF
+        ) && offset + c.len_utf8() - start <= MAX_SENTENCE_BYTES
+        {
+            continue;
+        }
         let mut end = None;
         if c == '\n' || c == '\r' {
             end = Some(offset);

@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# Extraction speed on real text: kgrep's Chinese example rules over People's
+# Daily (January 1998, 5.5 MB), side by side with ripgrep searching the same
+# file for the same rules written as ordinary regular expressions.
+# Then: 10x the text, peak memory, 10/30/100 rules, and a pathological rule.
+#
+# Usage: bench/extract.sh            (needs python3, ripgrep; fetches the corpus once)
+# Prints one line per measurement; the figures go in the issue notes.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/kgrep-target}"
+runs="${RUNS:-5}"
+
+corpus=$(bash ../shared/corpus/fetch-bench-corpus.sh 2>/dev/null | tail -n 1)
+text="$corpus/zh/pd199801.txt"
+cargo build --release --quiet
+kgrep="$CARGO_TARGET_DIR/release/kgrep"
+rules=examples/zh/news.kgr
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# best_of COMMAND...: the fastest of $runs runs, in seconds.
+best_of() {
+  python3 - "$runs" "$@" <<'PY'
+import subprocess, sys, time
+runs, command = int(sys.argv[1]), sys.argv[2:]
+best = float("inf")
+for _ in range(runs):
+    start = time.perf_counter()
+    subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    best = min(best, time.perf_counter() - start)
+print(f"{best:.4f}")
+PY
+}
+# peak_rss COMMAND...: peak resident memory in MiB.
+peak_rss() {
+  /usr/bin/time -f '%M' "$@" 2>&1 >/dev/null | tail -n 1 | awk '{printf "%.1f", $1 / 1024}'
+}
+calc() { python3 -c "print(f'{$1:.2f}')"; }
+
+bytes=$(stat -c %s "$text")
+mb=$(calc "$bytes / 1e6")
+echo "corpus: $text ($mb MB); best of $runs runs; $(nproc) cores"
+
+# 1. The example rules against ripgrep, on one core.
+"$kgrep" debug regex -r "$rules" > "$work/patterns.txt"
+empty="$work/empty.txt"; : > "$empty"
+startup=$(best_of env RAYON_NUM_THREADS=1 "$kgrep" extract -q -r "$rules" "$empty")
+kgrep_time=$(best_of env RAYON_NUM_THREADS=1 "$kgrep" extract -q -r "$rules" "$text")
+rg_time=$(best_of rg --no-config -j1 -c -f "$work/patterns.txt" "$text")
+facts=$("$kgrep" extract -q -r "$rules" "$text" | wc -l)
+echo "kgrep extract, $(grep -c '^rule ' "$rules") rules, 1 thread: ${kgrep_time}s end to end = $(calc "$mb / $kgrep_time") MB/s; without the ${startup}s start-up (loading and compiling the rules): $(calc "$mb / ($kgrep_time - $startup)") MB/s; $facts triples"
+echo "ripgrep, the same rules as $(wc -l < "$work/patterns.txt") regexes, 1 thread: ${rg_time}s = $(calc "$mb / $rg_time") MB/s"
+echo "ratio: kgrep is $(calc "$rg_time / $kgrep_time")x ripgrep's speed end to end ($(calc "$rg_time / ($kgrep_time - $startup)")x without start-up)"
+
+# 2. Ten times the text (ten documents), one thread: time and peak memory.
+mkdir -p "$work/ten"
+for i in 0 1 2 3 4 5 6 7 8 9; do cp "$text" "$work/ten/part$i.txt"; done
+ten_time=$(best_of env RAYON_NUM_THREADS=1 "$kgrep" extract -q -r "$rules" "$work/ten")
+echo "10x text ($(calc "10 * $mb") MB in 10 documents), 1 thread: ${ten_time}s = $(calc "10 * $mb / $ten_time") MB/s; time ratio to 1x: $(calc "($ten_time - $startup) / ($kgrep_time - $startup)") (without start-up), $(calc "$ten_time / $kgrep_time") (end to end)"
+all_time=$(best_of "$kgrep" extract -q -r "$rules" "$work/ten")
+echo "10x text, all $(nproc) cores: ${all_time}s = $(calc "10 * $mb / $all_time") MB/s"
+echo "peak RSS, 1 thread: $(peak_rss env RAYON_NUM_THREADS=1 "$kgrep" extract -q -r "$rules" "$text") MiB for 1x, $(peak_rss env RAYON_NUM_THREADS=1 "$kgrep" extract -q -r "$rules" "$work/ten") MiB for 10x (memory follows the largest document, not the corpus)"
+echo "peak RSS, $(nproc) threads: $(peak_rss "$kgrep" extract -q -r "$rules" "$text") MiB for 1x, $(peak_rss "$kgrep" extract -q -r "$rules" "$work/ten") MiB for 10x (one document in flight per thread)"
+
+# 3. More rules: the example rules plus 10, 30, 100 generated rules, each
+#    triggered by one of the corpus's most frequent two-character words.
+python3 - "$text" "$work" "$(pwd)/$rules" <<'PY'
+import collections, re, sys
+text, work, rules = sys.argv[1], sys.argv[2], sys.argv[3]
+counts = collections.Counter()
+for line in open(text, encoding="utf-8"):
+    for run in re.findall(r"[\u4e00-\u9fff]+", line):
+        counts.update(run[i:i + 2] for i in range(len(run) - 1))
+words = [w for w, _ in counts.most_common(300)][100:200]
+for n in (10, 30, 100):
+    with open(f"{work}/rules{n}.kgr", "w", encoding="utf-8") as f:
+        f.write(f'include "{rules}"\n')
+        for i, word in enumerate(words[:n]):
+            f.write(f'rule g{i} = $a:Org [^，。]{{0,6}} "{word}" [^，。]{{0,6}} $b:Team => $a ex:g{i} $b\n')
+PY
+for n in 10 30 100; do
+  t=$(best_of env RAYON_NUM_THREADS=1 "$kgrep" extract -q -r "$work/rules$n.kgr" "$text")
+  s=$(best_of env RAYON_NUM_THREADS=1 "$kgrep" extract -q -r "$work/rules$n.kgr" "$empty")
+  echo "example rules + $n generated rules: ${t}s end to end, $(calc "$t - $s")s without start-up (${s}s)"
+done
+
+# 4. A pathological rule: nested unbounded repetition over \p{Han}, triggered
+#    by the commonest character, on 1 MB and 2 MB.
+cat > "$work/pathological.kgr" <<'KGR'
+prefix ex: <http://kgrep.example/bench/>
+rule nested = ((\p{Han}+)+)+ "的" [^的]* "了" => ex:a ex:b ex:c
+test nested "我们的人来了" => ex:a ex:b ex:c
+KGR
+python3 - "$text" "$work" <<'PY'
+import sys
+data = open(sys.argv[1], "rb").read()
+for name, size in (("one", 1_000_000), ("two", 2_000_000)):
+    open(f"{sys.argv[2]}/{name}.txt", "wb").write(data[:size].decode("utf-8", "ignore").encode("utf-8"))
+PY
+p1=$(best_of env RAYON_NUM_THREADS=1 "$kgrep" extract -q -r "$work/pathological.kgr" "$work/one.txt")
+p2=$(best_of env RAYON_NUM_THREADS=1 "$kgrep" extract -q -r "$work/pathological.kgr" "$work/two.txt")
+echo "pathological rule ((\\p{Han}+)+)+: 1 MB ${p1}s, 2 MB ${p2}s (ratio $(calc "$p2 / $p1"))"
