@@ -49,13 +49,13 @@ pub enum MessageFormat {
 /// Runs `kgrep check`.
 pub fn run(args: &CheckArgs, output: &Output) -> Result<Outcome> {
     let mut outcome = Outcome::Success;
-    let mut unreadable = None;
+    let mut unreadable = false;
     for path in &args.files {
         let loaded = match rules::load(path, &FileSystem) {
             Ok(loaded) => loaded,
             Err(error) => {
-                output.error(&error.to_string());
-                unreadable = Some(error);
+                output.error(&format!("{:#}", anyhow::Error::from(error)));
+                unreadable = true;
                 continue;
             }
         };
@@ -78,10 +78,11 @@ pub fn run(args: &CheckArgs, output: &Output) -> Result<Outcome> {
             }
         }
     }
-    if let Some(error) = unreadable {
-        return Err(error.into());
-    }
-    Ok(outcome)
+    Ok(if unreadable {
+        Outcome::Unreadable
+    } else {
+        outcome
+    })
 }
 
 fn report_human(

@@ -81,6 +81,8 @@ pub enum Outcome {
     Success,
     /// The command ran and found problems (exit code 1).
     Problems,
+    /// An input could not be read; already reported (exit code 2).
+    Unreadable,
 }
 
 /// Parses the command line, runs the command, and returns the exit code.
@@ -98,6 +100,7 @@ pub fn main() -> ExitCode {
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,
         Ok(Outcome::Problems) => ExitCode::from(1),
+        Ok(Outcome::Unreadable) => ExitCode::from(2),
         Err(error) if output::is_broken_pipe(&error) => ExitCode::SUCCESS,
         Err(error) if error.is::<load::RulesHaveErrors>() => {
             output.error(&error.to_string());

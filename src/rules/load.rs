@@ -38,7 +38,7 @@ impl Loaded {
 
 /// A rule file that could not be read at all.
 #[derive(Debug, thiserror::Error)]
-#[error("cannot read rule file `{path}`: {source}")]
+#[error("cannot read rule file `{path}`")]
 pub struct LoadError {
     /// The path as given.
     pub path: PathBuf,

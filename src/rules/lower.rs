@@ -341,7 +341,10 @@ impl Lowerer<'_> {
                         decl.iri.span(),
                         format!("prefix `{prefix}:` is declared with two different IRIs"),
                     )
-                    .with_label(format!("`{prefix}:` was <{existing}>"));
+                    .with_label(format!("`{prefix}:` was <{existing}>"))
+                    .with_hint(
+                        "a prefix stands for one IRI in the whole rule set: rename one of them",
+                    );
                     if let Some((first_file, first_span)) = declared.get(&prefix) {
                         diagnostic = diagnostic.with_secondary(
                             *first_file,
@@ -702,11 +705,28 @@ impl Lowerer<'_> {
                                 Span::new(start, start + iri.len()),
                                 format!("invalid IRI `{iri}`"),
                             )
-                            .with_label(error.to_string());
+                            .with_label(error.to_string())
+                            .with_hint(
+                                "IRIs in lexicon files must be absolute: <http://example.org/x>",
+                            );
                             self.report(diagnostic);
                             continue;
                         }
                     }
+                }
+                Some(iri) if iri.starts_with('<') => {
+                    let start = line_offset + content.find(iri).unwrap_or(0);
+                    let diagnostic = Diagnostic::error(
+                        "bad-iri",
+                        lexicon_file,
+                        Span::new(start, start + iri.len()),
+                        format!("unclosed IRI `{iri}`"),
+                    )
+                    .with_hint(
+                        "write the IRI as <http://example.org/x>, absolute, with a closing `>`",
+                    );
+                    self.report(diagnostic);
+                    continue;
                 }
                 Some(canonical) => EntryTarget::Canonical(canonical.to_owned()),
             };
@@ -1161,7 +1181,11 @@ impl Lowerer<'_> {
                         Some(decl) => {
                             let diagnostic = Diagnostic::error("not-a-lexicon", file, lexicon.span, format!("`{}` is {}, not a lexicon", lexicon.text, decl.kind.with_article()))
                             .with_secondary(decl.file, decl.span, "declared here")
-                            .with_hint(format!("`in` looks text up in a lexicon; to test a pattern, write `matches {}`", lexicon.text));
+                            .with_hint(if decl.kind == DeclKind::Entity {
+                                "`in` looks text up in a lexicon; an entity type cannot be used in a constraint: list the names in a lexicon".to_owned()
+                            } else {
+                                format!("`in` looks text up in a lexicon; to test a pattern, write `matches {}`", lexicon.text)
+                            });
                             self.used.insert(lexicon.text.clone());
                             self.report(diagnostic);
                             continue;
@@ -1497,7 +1521,7 @@ impl Lowerer<'_> {
                     format!("rule `{}` can never fire", decl.name.text),
                 )
                 .with_label("no sentence can match this")
-                .with_hint("`^` matches only at the start of a sentence and `$` only at its end");
+                .with_hint("`^` matches only at the start of a sentence and `$` only at its end; a class such as [^\\s\\S] matches no character");
                 self.report(diagnostic);
             }
             let mut used = HashSet::new();

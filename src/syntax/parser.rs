@@ -327,7 +327,11 @@ fn name<'a>(input: In<'a>, what: &str) -> PResult<'a, Name> {
             format!("`{}` is a keyword and cannot be used as a name", found.text),
         )
         .label("keyword")
-        .hint(format!("choose another name, such as `{}_`", found.text))
+        .hint(if found.text == "_" {
+            "`_` is the wildcard of tests; choose a name such as `x`".to_owned()
+        } else {
+            format!("choose another name, such as `{}_`", found.text)
+        })
         .err(),
         Ok(ok) => Ok(ok),
         Err(_) => Fail::expected(&input, what).err(),
@@ -1402,6 +1406,8 @@ fn class_escape(input: In, in_brackets: bool) -> PResult<Escaped> {
             let hint = if in_brackets {
                 "escapes in a class are \\d \\w \\s \\p{..} \\n \\t \\u{..} \\\\ \\] \\[ \\- \\^"
                     .to_owned()
+            } else if c == 'b' || c == 'B' {
+                "there is no word boundary; match the text around the word instead".to_owned()
             } else {
                 format!("write literal text in quotes: \"{c}\"")
             };
@@ -1629,7 +1635,9 @@ fn integer<'a>(input: In<'a>, what: &str) -> PResult<'a, Integer> {
     let span = span_between(&input, &rest);
     match digits.fragment().parse::<u32>() {
         Ok(value) => Ok((rest, Integer { value, span })),
-        Err(_) => Fail::new("number-too-large", span, "number too large").err(),
+        Err(_) => Fail::new("number-too-large", span, "number too large")
+            .hint(format!("the largest is {}", u32::MAX))
+            .err(),
     }
 }
 

@@ -101,7 +101,7 @@ pub fn item_text(item: &Item) -> String {
             LexiconSource::Inline(entries) => {
                 let entries: Vec<String> = entries.iter().map(lexicon_entry).collect();
                 let flat = entries.join(", ");
-                if flat.chars().count() + decl.name.text.len() <= 90 {
+                if flat.chars().count() + decl.name.text.chars().count() <= 90 {
                     let _ = write!(out, "lexicon {} = {flat}", decl.name.text);
                 } else {
                     let _ = write!(
