@@ -289,6 +289,7 @@ impl Extractor {
             }
             found.sort_by_key(|m| (m.span.start, m.rule));
             let kept: Vec<bool> = found.iter().map(|m| !self.outranked(m, &found)).collect();
+            self.drop_contained_mentions(&mut found, &kept);
             for (found, kept) in found.into_iter().zip(kept) {
                 let facts = if kept || explain {
                     self.facts(document, &normalized, range, index, &found, &mut chars)
@@ -309,6 +310,32 @@ impl Extractor {
             matches,
             rejections,
             candidates,
+        }
+    }
+
+    /// An entity mention captured by one match and strictly inside an entity
+    /// mention captured by another kept match of the sentence is dropped: the
+    /// capture is unbound, so the templates that use it make nothing.
+    fn drop_contained_mentions(&self, found: &mut [RuleMatch], kept: &[bool]) {
+        let mut mentions = Vec::new();
+        for (index, matched) in found.iter().enumerate().filter(|(index, _)| kept[*index]) {
+            let rule = &self.rules.rules[matched.rule];
+            for (capture, span) in matched.captures.iter().enumerate() {
+                if let (Some(span), CaptureKind::Entity(_)) = (span, rule.captures[capture].kind) {
+                    mentions.push((index, capture, span.clone()));
+                }
+            }
+        }
+        for (index, capture, span) in &mentions {
+            let contained = mentions.iter().any(|(other, _, longer)| {
+                other != index
+                    && longer.start <= span.start
+                    && span.end <= longer.end
+                    && longer.len() > span.len()
+            });
+            if contained {
+                found[*index].captures[*capture] = None;
+            }
         }
     }
 
@@ -628,6 +655,25 @@ mod tests {
         );
         let triples = ntriples(&extractor, "成立突击队");
         assert_eq!(triples, ["<http://e/a> <http://e/high> <http://e/b> ."]);
+    }
+
+    #[test]
+    fn a_mention_inside_a_longer_mention_is_dropped() {
+        let extractor = extractor(
+            "lexicon Province = \"湖北\"\n\
+             entity Place a ex:Place = Province iri ex:p/{text}\n\
+             entity Org a ex:Org = \"中国移动\" Province \"分公司\" iri ex:o/{text}\n\
+             rule org = $o:Org \"成立\" => $o ex:formed ex:x\n\
+             rule place = $p:Place \"分公司\" => $p ex:hasBranch ex:y\n",
+        );
+        let triples = ntriples(&extractor, "中国移动湖北分公司成立");
+        assert!(triples.iter().any(|t| t.contains("formed")), "{triples:#?}");
+        assert!(
+            !triples
+                .iter()
+                .any(|t| t.contains("hasBranch") || t.contains("/p/")),
+            "{triples:#?}"
+        );
     }
 
     #[test]

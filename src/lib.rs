@@ -13,5 +13,6 @@ pub mod rules;
 pub mod serialize;
 pub mod source;
 pub mod span;
+pub mod store;
 pub mod syntax;
 pub mod text;

@@ -5,12 +5,19 @@
 //! stdout and stderr, and turns outcomes into exit codes — 0 success,
 //! 1 problems found (errors in rules, unformatted files), 2 bad usage or I/O.
 
+mod build;
 mod check;
 mod debug;
+mod documents;
+mod export;
 mod extract;
 mod fmt;
 mod load;
+mod load_rdf;
 mod output;
+mod query;
+mod remove;
+mod results;
 mod test;
 mod try_cmd;
 
@@ -42,6 +49,9 @@ Examples:
   kgrep extract -r rules.kgr -f jsonl corpus/    facts with provenance, one JSON object a line
   kgrep test examples/zh/news.kgr        run the tests beside the rules
   kgrep try -r examples/zh/news.kgr \"中国五矿集结46名突击队队员\"
+  kgrep build -r examples/zh/news.kgr examples/zh/docs/ --store graph.kgstore
+  kgrep query --store graph.kgstore 'SELECT ?org ?team WHERE { ?org ex:formed ?team }'
+  kgrep export --store graph.kgstore -o graph.ttl
 
 Docs: docs/language.md (the rule language), grammar/kgr.ebnf (its grammar).";
 
@@ -65,6 +75,16 @@ pub enum Command {
     Extract(extract::ExtractArgs),
     /// Run the tests written beside the rules.
     Test(test::TestArgs),
+    /// Extract documents into a graph store (in memory, or on disk with --store).
+    Build(build::BuildArgs),
+    /// Ask a store a SPARQL query (or update it with --update).
+    Query(query::QueryArgs),
+    /// Write a store as Turtle, N-Triples, N-Quads, TriG, RDF/XML or JSON-LD.
+    Export(export::ExportArgs),
+    /// Remove documents from a store.
+    Remove(remove::RemoveArgs),
+    /// Load RDF files into a store (bulk loader).
+    Load(load_rdf::LoadArgs),
     /// Run the rules on a sentence and show every match, capture and triple.
     Try(try_cmd::TryArgs),
     /// Internals for benchmarks and debugging.
@@ -95,6 +115,11 @@ pub fn main() -> ExitCode {
         Command::Extract(args) => extract::run(args, &output),
         Command::Test(args) => test::run(args, &output),
         Command::Try(args) => try_cmd::run(args, &output),
+        Command::Build(args) => build::run(args, &output),
+        Command::Query(args) => query::run(args, &output),
+        Command::Export(args) => export::run(args, &output),
+        Command::Remove(args) => remove::run(args, &output),
+        Command::Load(args) => load_rdf::run(args, &output),
         Command::Debug(command) => debug::run(command, &output),
     };
     match result {

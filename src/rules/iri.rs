@@ -7,7 +7,7 @@ use oxrdf::NamedNodeRef;
 use oxrdf::vocab::xsd;
 
 /// The prefixes every rule file knows without declaring them.
-pub(crate) const PREDECLARED: &[(&str, &str)] = &[
+pub const PREDECLARED: &[(&str, &str)] = &[
     ("rdf", "http://www.w3.org/1999/02/22-rdf-syntax-ns#"),
     ("rdfs", "http://www.w3.org/2000/01/rdf-schema#"),
     ("xsd", "http://www.w3.org/2001/XMLSchema#"),

@@ -14,7 +14,7 @@ mod pattern;
 
 use oxrdf::{Literal, NamedNode};
 
-pub use iri::{IriTemplate, TemplatePart, encode_iri_segment};
+pub use iri::{IriTemplate, PREDECLARED as PREDECLARED_PREFIXES, TemplatePart, encode_iri_segment};
 pub use load::{LoadError, Loaded, load, load_all};
 pub use pattern::Pattern;
 

@@ -11,4 +11,5 @@ mod cli;
 mod data;
 mod extract;
 mod grammar;
+mod store;
 mod support;

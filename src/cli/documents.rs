@@ -1,0 +1,166 @@
+//! The documents a command reads: files, directories (every file below),
+//! or standard input; their names (which make their IRIs); progress bars.
+
+use std::io::{IsTerminal, Read};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use indicatif::{ProgressBar, ProgressStyle};
+
+/// The rules and documents of `extract` and `build`.
+#[derive(Debug, clap::Args)]
+pub struct InputArgs {
+    /// Rule file (repeat for several; they form one rule set).
+    #[arg(short, long = "rules", value_name = "RULES", required = true)]
+    pub rules: Vec<PathBuf>,
+
+    /// Documents: UTF-8 text files, directories, or `-` for standard input.
+    #[arg(required = true, value_name = "DOC")]
+    pub documents: Vec<PathBuf>,
+
+    /// The year of dates written without one (default: found in each document).
+    #[arg(long, value_name = "YEAR")]
+    pub year: Option<i32>,
+
+    /// Replace invalid UTF-8 instead of skipping the document.
+    #[arg(long)]
+    pub lossy: bool,
+
+    /// Stop at the first document that cannot be read.
+    #[arg(long)]
+    pub fail_fast: bool,
+}
+
+/// A document to read: where, and the name its IRI is made from.
+pub struct Source {
+    /// Where to read it (`-` is standard input).
+    pub path: PathBuf,
+    /// Its path relative to the corpus root, `/`-separated: its IRI is made from it.
+    pub name: String,
+}
+
+/// Reads a document; invalid UTF-8 is an error naming the byte, unless `lossy`.
+pub fn read_document(path: &Path, lossy: bool) -> Result<String> {
+    let mut bytes = Vec::new();
+    if path.as_os_str() == "-" {
+        std::io::stdin()
+            .read_to_end(&mut bytes)
+            .context("cannot read standard input")?;
+    } else {
+        bytes = std::fs::read(path).with_context(|| format!("cannot read `{}`", path.display()))?;
+    }
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok(text),
+        Err(error) if lossy => Ok(String::from_utf8_lossy(error.as_bytes()).into_owned()),
+        Err(error) => anyhow::bail!(
+            "`{}` is not valid UTF-8 (at byte {}); skipped (use --lossy to replace bad bytes)",
+            path.display(),
+            error.utf8_error().valid_up_to()
+        ),
+    }
+}
+
+/// The documents named on the command line, directories expanded (sorted).
+pub fn collect_sources(paths: &[PathBuf]) -> Result<Vec<Source>> {
+    let mut sources = Vec::new();
+    for path in paths {
+        if path.as_os_str() == "-" {
+            sources.push(Source {
+                path: path.clone(),
+                name: "stdin".into(),
+            });
+        } else if path.is_dir() {
+            let mut files = Vec::new();
+            walk(path, &mut files)
+                .with_context(|| format!("cannot read directory `{}`", path.display()))?;
+            files.sort();
+            for file in files {
+                let relative = file.strip_prefix(path).unwrap_or(&file);
+                sources.push(Source {
+                    name: slash_path(relative),
+                    path: file,
+                });
+            }
+        } else {
+            sources.push(Source {
+                name: slash_path(path),
+                path: path.clone(),
+            });
+        }
+    }
+    Ok(sources)
+}
+
+fn walk(dir: &Path, files: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let path = entry.path();
+        let name = entry.file_name();
+        if name.to_string_lossy().starts_with('.') {
+            continue;
+        }
+        if entry.file_type()?.is_dir() {
+            walk(&path, files)?;
+        } else {
+            files.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// `a/b.txt` with forward slashes and without a leading `./`.
+fn slash_path(path: &Path) -> String {
+    let text = path.to_string_lossy().replace('\\', "/");
+    text.trim_start_matches("./").to_owned()
+}
+
+pub fn progress_bar(total: usize, quiet: bool, unit: &str) -> ProgressBar {
+    if quiet || total < 2 || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(total as u64);
+    bar.set_style(
+        ProgressStyle::with_template(
+            &format!("{{spinner}} {{pos}}/{{len}} {unit} [{{elapsed_precise}}] {{wide_bar}} {{per_sec}} eta {{eta}} {{msg}}"),
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar
+}
+
+/// Extracts `sources` in parallel, one document per worker at a time (memory
+/// follows the largest document, not the corpus), and hands each result to
+/// `sink` in the order of `sources`. `sink` returns whether to go on.
+pub fn extract_in_order(
+    extractor: &crate::extract::Extractor,
+    sources: &[Source],
+    lossy: bool,
+    year: Option<i32>,
+    mut sink: impl FnMut(
+        &Source,
+        Result<(crate::extract::Document, crate::extract::Extraction)>,
+    ) -> Result<bool>,
+) -> Result<()> {
+    use rayon::prelude::*;
+    let batch = rayon::current_num_threads();
+    for chunk in sources.chunks(batch) {
+        let results: Vec<_> = chunk
+            .par_iter()
+            .map_init(
+                || extractor.scratch(),
+                |scratch, source| {
+                    let text = read_document(&source.path, lossy)?;
+                    let document = crate::extract::Document::new(&source.name, text, year);
+                    let extraction = extractor.extract(&document, scratch);
+                    Ok((document, extraction))
+                },
+            )
+            .collect();
+        for (source, result) in chunk.iter().zip(results) {
+            if !sink(source, result)? {
+                return Ok(());
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,60 @@
+//! `kgrep remove`: remove documents (their facts and provenance) from a store.
+
+use std::path::PathBuf;
+
+use anstyle::AnsiColor;
+use anyhow::Result;
+use clap::Args;
+
+use super::build::path_of;
+use super::{Outcome, Output};
+use crate::extract::document_iri;
+use crate::store::GraphStore;
+
+/// Arguments of `kgrep remove`.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  kgrep remove --store graph.kgstore news/2020-02-16.txt
+  kgrep remove --store graph.kgstore urn:kgrep:doc:news/2020-02-16.txt
+
+A document is named by the path it was built from (relative to the directory
+given to `kgrep build`) or by its IRI. All of them go in one transaction.")]
+pub struct RemoveArgs {
+    /// The on-disk store.
+    #[arg(long, value_name = "DIR", required = true)]
+    pub store: PathBuf,
+
+    /// The documents to remove.
+    #[arg(required = true, value_name = "DOC")]
+    pub documents: Vec<String>,
+}
+
+/// Runs `kgrep remove`.
+pub fn run(args: &RemoveArgs, output: &Output) -> Result<Outcome> {
+    let store = GraphStore::open(&args.store)?;
+    let present = store.documents()?;
+    let mut removing = Vec::new();
+    let mut outcome = Outcome::Success;
+    for name in &args.documents {
+        let iri = if name.starts_with(crate::store::DOCUMENT_PREFIX) {
+            oxigraph::model::NamedNode::new(name.clone())?
+        } else {
+            document_iri(name)
+        };
+        if present.contains(&iri) {
+            let path = path_of(iri.as_str());
+            removing.push((iri, path));
+        } else {
+            output.error(&format!("no document `{name}` in the store"));
+            outcome = Outcome::Problems;
+        }
+    }
+    store.remove_documents(&removing)?;
+    output.status(
+        "removed",
+        AnsiColor::Green,
+        &format!("{} documents", removing.len()),
+    );
+    Ok(outcome)
+}

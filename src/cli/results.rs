@@ -1,0 +1,304 @@
+//! Printing SPARQL results: tables for people (IRIs shortened with known
+//! prefixes, columns aligned by terminal width so Chinese lines up), the W3C
+//! result formats for machines, any RDF format for CONSTRUCT and DESCRIBE.
+//! Shared by `kgrep query` and the REPL.
+
+use std::io::Write;
+
+use anyhow::{Context, Result, anyhow};
+use clap::ValueEnum;
+use oxigraph::io::{RdfFormat, RdfSerializer};
+use oxigraph::model::Term;
+use oxigraph::sparql::QueryResults;
+use oxigraph::sparql::results::{QueryResultsFormat, QueryResultsSerializer};
+use unicode_width::UnicodeWidthStr;
+
+use super::load::shorten;
+use crate::diagnostic::Diagnostic;
+use crate::source::SourceMap;
+use crate::span::Span;
+
+/// How query results are printed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ResultFormat {
+    /// A table for people.
+    Table,
+    /// SPARQL 1.1 Query Results CSV.
+    Csv,
+    /// SPARQL 1.1 Query Results TSV.
+    Tsv,
+    /// SPARQL 1.1 Query Results JSON.
+    Json,
+    /// SPARQL Query Results XML.
+    Xml,
+    /// Turtle (CONSTRUCT and DESCRIBE).
+    Turtle,
+    /// N-Triples (CONSTRUCT and DESCRIBE).
+    Ntriples,
+    /// RDF/XML (CONSTRUCT and DESCRIBE).
+    Rdfxml,
+    /// JSON-LD (CONSTRUCT and DESCRIBE).
+    Jsonld,
+}
+
+/// Writes `results` in `format`; returns how many rows (or triples) were written.
+pub fn write_results(
+    results: QueryResults<'_>,
+    format: ResultFormat,
+    prefixes: &[(String, String)],
+    max_rows: Option<usize>,
+    out: &mut dyn Write,
+) -> Result<usize> {
+    match results {
+        QueryResults::Boolean(value) => match format {
+            ResultFormat::Table => {
+                writeln!(out, "{value}")?;
+                Ok(1)
+            }
+            other => {
+                let serializer = QueryResultsSerializer::from_format(result_format(other)?);
+                serializer.serialize_boolean_to_writer(&mut *out, value)?;
+                Ok(1)
+            }
+        },
+        QueryResults::Solutions(solutions) => {
+            let variables = solutions.variables().to_vec();
+            if format == ResultFormat::Table {
+                let mut rows = Vec::new();
+                let mut total = 0;
+                for solution in solutions {
+                    let solution = solution?;
+                    total += 1;
+                    if max_rows.is_none_or(|max| rows.len() < max) {
+                        rows.push(
+                            variables
+                                .iter()
+                                .map(|v| {
+                                    solution.get(v).map_or(String::new(), |t| show(t, prefixes))
+                                })
+                                .collect(),
+                        );
+                    }
+                }
+                let headers: Vec<String> =
+                    variables.iter().map(|v| v.as_str().to_owned()).collect();
+                write_table(out, &headers, &rows)?;
+                if total > rows.len() {
+                    writeln!(
+                        out,
+                        "({} more rows not shown; see .maxrows)",
+                        total - rows.len()
+                    )?;
+                }
+                return Ok(total);
+            }
+            let serializer = QueryResultsSerializer::from_format(result_format(format)?);
+            let mut writer = serializer.serialize_solutions_to_writer(&mut *out, variables)?;
+            let mut count = 0;
+            for solution in solutions {
+                writer.serialize(&solution?)?;
+                count += 1;
+            }
+            writer.finish()?;
+            Ok(count)
+        }
+        QueryResults::Graph(triples) => {
+            let rdf = match format {
+                ResultFormat::Table | ResultFormat::Turtle => RdfFormat::Turtle,
+                ResultFormat::Ntriples => RdfFormat::NTriples,
+                ResultFormat::Rdfxml => RdfFormat::RdfXml,
+                ResultFormat::Jsonld => RdfFormat::JsonLd {
+                    profile: Default::default(),
+                },
+                other => {
+                    return Err(anyhow!(
+                        "{other:?} is a format for SELECT and ASK; CONSTRUCT and DESCRIBE give RDF: use turtle, ntriples, rdfxml or jsonld"
+                    ));
+                }
+            };
+            let mut serializer = RdfSerializer::from_format(rdf);
+            for (prefix, iri) in prefixes {
+                serializer = serializer.with_prefix(prefix.as_str(), iri.as_str())?;
+            }
+            let mut writer = serializer.for_writer(&mut *out);
+            let mut count = 0;
+            for triple in triples {
+                writer.serialize_triple(&triple?)?;
+                count += 1;
+            }
+            writer.finish()?;
+            Ok(count)
+        }
+    }
+}
+
+fn result_format(format: ResultFormat) -> Result<QueryResultsFormat> {
+    Ok(match format {
+        ResultFormat::Csv => QueryResultsFormat::Csv,
+        ResultFormat::Tsv => QueryResultsFormat::Tsv,
+        ResultFormat::Json => QueryResultsFormat::Json,
+        ResultFormat::Xml => QueryResultsFormat::Xml,
+        other => {
+            return Err(anyhow!(
+                "{other:?} is an RDF format, for CONSTRUCT and DESCRIBE; SELECT and ASK give csv, tsv, json or xml"
+            ));
+        }
+    })
+}
+
+/// A term as a person reads it: IRIs shortened, plain strings without quotes.
+pub fn show(term: &Term, prefixes: &[(String, String)]) -> String {
+    match term {
+        Term::Literal(literal)
+            if literal.language().is_none()
+                && literal.datatype() == oxigraph::model::vocab::xsd::STRING =>
+        {
+            literal.value().to_owned()
+        }
+        Term::Literal(literal)
+            if literal.language().is_none() && is_number(literal.datatype().as_str()) =>
+        {
+            literal.value().to_owned()
+        }
+        other => shorten(&other.to_string(), prefixes),
+    }
+}
+
+fn is_number(datatype: &str) -> bool {
+    matches!(
+        datatype,
+        "http://www.w3.org/2001/XMLSchema#integer"
+            | "http://www.w3.org/2001/XMLSchema#decimal"
+            | "http://www.w3.org/2001/XMLSchema#double"
+    )
+}
+
+/// A boxed table; columns are as wide as their widest cell in terminal cells.
+pub fn write_table(
+    out: &mut dyn Write,
+    headers: &[String],
+    rows: &[Vec<String>],
+) -> std::io::Result<()> {
+    let clean = |cell: &str| cell.replace(['\n', '\r', '\t'], " ");
+    let widths: Vec<usize> = (0..headers.len())
+        .map(|column| {
+            rows.iter()
+                .map(|row| clean(&row[column]).width())
+                .chain(std::iter::once(headers[column].width()))
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let rule = |left: &str, middle: &str, right: &str| {
+        let parts: Vec<String> = widths.iter().map(|w| "─".repeat(w + 2)).collect();
+        format!("{left}{}{right}", parts.join(middle))
+    };
+    let line = |cells: Vec<String>| {
+        let parts: Vec<String> = cells
+            .iter()
+            .zip(&widths)
+            .map(|(cell, width)| format!(" {cell}{} ", " ".repeat(width - cell.width())))
+            .collect();
+        format!("│{}│", parts.join("│"))
+    };
+    writeln!(out, "{}", rule("┌", "┬", "┐"))?;
+    writeln!(out, "{}", line(headers.to_vec()))?;
+    writeln!(out, "{}", rule("├", "┼", "┤"))?;
+    for row in rows {
+        writeln!(
+            out,
+            "{}",
+            line(row.iter().map(|cell| clean(cell)).collect())
+        )?;
+    }
+    writeln!(out, "{}", rule("└", "┴", "┘"))?;
+    writeln!(
+        out,
+        "{} row{}",
+        rows.len(),
+        if rows.len() == 1 { "" } else { "s" }
+    )
+}
+
+/// A SPARQL syntax error as a diagnostic pointing into the query text.
+pub fn syntax_diagnostic(
+    query: &str,
+    name: &str,
+    error: &dyn std::fmt::Display,
+) -> (Diagnostic, SourceMap) {
+    let message = error.to_string();
+    let mut sources = SourceMap::new();
+    let file = sources.add(name, name, query.to_owned());
+    let offset = location(&message).map_or(0, |(line, column)| byte_offset(query, line, column));
+    let end = query[offset..]
+        .chars()
+        .next()
+        .map_or(offset, |c| offset + c.len_utf8());
+    let text = message
+        .split_once(": ")
+        .map_or(message.as_str(), |(_, rest)| rest)
+        .to_owned();
+    (
+        Diagnostic::error("sparql-syntax", file, Span::new(offset, end), text),
+        sources,
+    )
+}
+
+/// `L:C` in a peg error message ("error at 3:14: expected ...").
+fn location(message: &str) -> Option<(usize, usize)> {
+    let at = message.find("at ")?;
+    let rest = &message[at + 3..];
+    let (line, rest) = rest.split_once(':')?;
+    let column: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    Some((line.trim().parse().ok()?, column.parse().ok()?))
+}
+
+fn byte_offset(text: &str, line: usize, column: usize) -> usize {
+    let mut offset = 0;
+    for (index, content) in text.split_inclusive('\n').enumerate() {
+        if index + 1 == line {
+            return offset
+                + content
+                    .char_indices()
+                    .nth(column.saturating_sub(1))
+                    .map_or(content.trim_end_matches('\n').len(), |(i, _)| i);
+        }
+        offset += content.len();
+    }
+    text.len()
+}
+
+/// Reads a query from a file (`-` for standard input).
+pub fn read_query_file(path: &std::path::Path) -> Result<String> {
+    if path.as_os_str() == "-" {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+            .context("cannot read standard input")?;
+        return Ok(text);
+    }
+    std::fs::read_to_string(path).with_context(|| format!("cannot read `{}`", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tables_align_chinese() {
+        let mut out = Vec::new();
+        let rows = vec![
+            vec!["雷神山医院".to_owned(), "32".to_owned()],
+            vec!["a".to_owned(), "1".to_owned()],
+        ];
+        write_table(&mut out, &["h".to_owned(), "n".to_owned()], &rows).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let widths: Vec<usize> = text.lines().take(5).map(|line| line.width()).collect();
+        assert!(widths.windows(2).all(|w| w[0] == w[1]), "{text}");
+    }
+
+    #[test]
+    fn syntax_errors_point_at_their_place() {
+        assert_eq!(location("error at 2:7: expected one of"), Some((2, 7)));
+        assert_eq!(byte_offset("SELECT\nWHERE {", 2, 7), 13);
+    }
+}
