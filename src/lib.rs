@@ -13,6 +13,7 @@ pub mod rules;
 pub mod serialize;
 pub mod source;
 pub mod span;
+#[cfg(feature = "store")]
 pub mod store;
 pub mod syntax;
 pub mod text;

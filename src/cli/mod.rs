@@ -5,18 +5,24 @@
 //! stdout and stderr, and turns outcomes into exit codes — 0 success,
 //! 1 problems found (errors in rules, unformatted files), 2 bad usage or I/O.
 
+#[cfg(feature = "store")]
 mod build;
 mod check;
 mod debug;
 mod documents;
+#[cfg(feature = "store")]
 mod export;
 mod extract;
 mod fmt;
 mod load;
+#[cfg(feature = "store")]
 mod load_rdf;
 mod output;
+#[cfg(feature = "store")]
 mod query;
+#[cfg(feature = "store")]
 mod remove;
+#[cfg(feature = "store")]
 mod results;
 mod test;
 mod try_cmd;
@@ -76,14 +82,19 @@ pub enum Command {
     /// Run the tests written beside the rules.
     Test(test::TestArgs),
     /// Extract documents into a graph store (in memory, or on disk with --store).
+    #[cfg(feature = "store")]
     Build(build::BuildArgs),
     /// Ask a store a SPARQL query (or update it with --update).
+    #[cfg(feature = "store")]
     Query(query::QueryArgs),
     /// Write a store as Turtle, N-Triples, N-Quads, TriG, RDF/XML or JSON-LD.
+    #[cfg(feature = "store")]
     Export(export::ExportArgs),
     /// Remove documents from a store.
+    #[cfg(feature = "store")]
     Remove(remove::RemoveArgs),
     /// Load RDF files into a store (bulk loader).
+    #[cfg(feature = "store")]
     Load(load_rdf::LoadArgs),
     /// Run the rules on a sentence and show every match, capture and triple.
     Try(try_cmd::TryArgs),
@@ -115,10 +126,15 @@ pub fn main() -> ExitCode {
         Command::Extract(args) => extract::run(args, &output),
         Command::Test(args) => test::run(args, &output),
         Command::Try(args) => try_cmd::run(args, &output),
+        #[cfg(feature = "store")]
         Command::Build(args) => build::run(args, &output),
+        #[cfg(feature = "store")]
         Command::Query(args) => query::run(args, &output),
+        #[cfg(feature = "store")]
         Command::Export(args) => export::run(args, &output),
+        #[cfg(feature = "store")]
         Command::Remove(args) => remove::run(args, &output),
+        #[cfg(feature = "store")]
         Command::Load(args) => load_rdf::run(args, &output),
         Command::Debug(command) => debug::run(command, &output),
     };
