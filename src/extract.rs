@@ -51,12 +51,7 @@ impl Document {
 /// The IRI of the document at `path`.
 pub fn document_iri(path: &str) -> NamedNode {
     let mut iri = String::from("urn:kgrep:doc:");
-    for (index, segment) in path.split(['/', '\\']).enumerate() {
-        if index > 0 {
-            iri.push('/');
-        }
-        crate::rules::encode_iri_segment(segment, &mut iri);
-    }
+    crate::serialize::encode_path(path, &mut iri);
     NamedNode::new(iri).unwrap_or_else(|_| NamedNode::new_unchecked("urn:kgrep:doc:invalid"))
 }
 
@@ -288,7 +283,7 @@ impl Extractor {
                 rejections.extend(rejected.into_iter().map(|r| (index, r)));
             }
             found.sort_by_key(|m| (m.span.start, m.rule));
-            let kept: Vec<bool> = found.iter().map(|m| !self.outranked(m, &found)).collect();
+            let kept = self.resolve_priorities(&found);
             self.drop_contained_mentions(&mut found, &kept);
             for (found, kept) in found.into_iter().zip(kept) {
                 let facts = if kept || explain {
@@ -339,15 +334,25 @@ impl Extractor {
         }
     }
 
-    /// Whether a match of another rule with a higher priority overlaps `found`.
-    fn outranked(&self, found: &RuleMatch, all: &[RuleMatch]) -> bool {
-        let priority = self.rules.rules[found.rule].priority;
-        all.iter().any(|other| {
-            other.rule != found.rule
-                && self.rules.rules[other.rule].priority > priority
-                && other.span.start < found.span.end
-                && found.span.start < other.span.end
-        })
+    /// Which matches of a sentence stay: taken from the highest priority
+    /// down, a match is dropped when it overlaps a match already kept of
+    /// another rule with a higher priority. A dropped match drops nothing.
+    fn resolve_priorities(&self, found: &[RuleMatch]) -> Vec<bool> {
+        let priority = |m: &RuleMatch| self.rules.rules[m.rule].priority;
+        let mut order: Vec<usize> = (0..found.len()).collect();
+        order.sort_by_key(|&index| std::cmp::Reverse(priority(&found[index])));
+        let mut kept = vec![false; found.len()];
+        for index in order {
+            let candidate = &found[index];
+            kept[index] = !found.iter().zip(&kept).any(|(other, &other_kept)| {
+                other_kept
+                    && other.rule != candidate.rule
+                    && priority(other) > priority(candidate)
+                    && other.span.start < candidate.span.end
+                    && candidate.span.start < other.span.end
+            });
+        }
+        kept
     }
 
     fn facts(
@@ -371,11 +376,13 @@ impl Extractor {
             text: document.text[original_start..original_end].to_owned(),
         };
         let mut facts = Vec::new();
-        let mut typed = Vec::new();
+        let mut typed: Vec<(usize, NamedNode, String)> = Vec::new();
         for template in &rule.templates {
             let mut terms = Vec::with_capacity(3);
+            // Entities become nodes only if the template makes its triple.
+            let mut nodes = Vec::new();
             for term in [&template.subject, &template.predicate, &template.object] {
-                match self.term(term, found, text, document.year, &mut typed) {
+                match self.term(term, found, text, document.year, &mut nodes) {
                     Some(term) => terms.push(term),
                     None => break,
                 }
@@ -387,6 +394,11 @@ impl Extractor {
             else {
                 continue;
             };
+            for node in nodes {
+                if !typed.contains(&node) {
+                    typed.push(node);
+                }
+            }
             let triple = Triple::new(subject, predicate.clone(), object.clone());
             facts.push(Fact {
                 triple,
@@ -655,6 +667,29 @@ mod tests {
         );
         let triples = ntriples(&extractor, "成立突击队");
         assert_eq!(triples, ["<http://e/a> <http://e/high> <http://e/b> ."]);
+    }
+
+    #[test]
+    fn a_dropped_match_drops_nothing() {
+        let extractor = extractor(
+            "rule top = \"甲乙\" priority 2 => ex:a ex:top ex:b\n\
+             rule middle = \"乙丙\" priority 1 => ex:a ex:middle ex:b\n\
+             rule low = \"丙丁\" => ex:a ex:low ex:b\n",
+        );
+        let triples = ntriples(&extractor, "甲乙丙丁");
+        assert_eq!(triples.len(), 2, "{triples:#?}");
+        assert!(
+            triples.iter().any(|t| t.contains("top")) && triples.iter().any(|t| t.contains("low"))
+        );
+    }
+
+    #[test]
+    fn a_skipped_template_mints_no_node() {
+        let extractor = extractor(
+            "entity Team a ex:Team = \"党员突击队\" iri ex:t/{text}\n\
+             rule size = $t:Team \"有\" $n:(\\p{Han}{2}) \"人\" => $t ex:size $n|number\n",
+        );
+        assert!(ntriples(&extractor, "党员突击队有若干人").is_empty());
     }
 
     #[test]

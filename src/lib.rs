@@ -8,7 +8,10 @@
 pub mod cli;
 pub mod diagnostic;
 pub mod extract;
+pub mod graph;
 pub mod matcher;
+#[cfg(feature = "store")]
+pub mod repl;
 pub mod rules;
 pub mod serialize;
 pub mod source;

@@ -145,8 +145,19 @@ impl<W: Write> FactWriter<W> {
 /// The graph that holds a document's provenance.
 pub fn provenance_graph(document_path: &str) -> NamedNode {
     let mut iri = String::from("urn:kgrep:provenance:");
-    crate::rules::encode_iri_segment(document_path, &mut iri);
+    encode_path(document_path, &mut iri);
     NamedNode::new_unchecked(iri)
+}
+
+/// Appends a `/`-separated path, each segment percent-encoded, slashes kept
+/// (as in document IRIs).
+pub fn encode_path(path: &str, out: &mut String) {
+    for (index, segment) in path.split(['/', '\\']).enumerate() {
+        if index > 0 {
+            out.push('/');
+        }
+        crate::rules::encode_iri_segment(segment, out);
+    }
 }
 
 /// The reification statements that say where fact number `index` of a document came from.
@@ -157,7 +168,7 @@ pub fn provenance_triples(
     fact: &Fact,
 ) -> Vec<Triple> {
     let mut iri = String::from("urn:kgrep:fact:");
-    crate::rules::encode_iri_segment(document_path, &mut iri);
+    encode_path(document_path, &mut iri);
     iri.push_str(&format!(":{index}"));
     let node = NamedNode::new_unchecked(iri);
     let vocab = |local: &str| NamedNode::new_unchecked(format!("{KGREP_NS}{local}"));
@@ -194,7 +205,7 @@ pub fn provenance_triples(
 struct JsonFact<'a> {
     document: &'a str,
     subject: String,
-    predicate: &'a str,
+    predicate: String,
     object: String,
     sentence: usize,
     start: usize,
@@ -208,7 +219,7 @@ impl<'a> JsonFact<'a> {
         JsonFact {
             document: document.as_str(),
             subject: fact.triple.subject.to_string(),
-            predicate: fact.triple.predicate.as_str(),
+            predicate: fact.triple.predicate.to_string(),
             object: fact.triple.object.to_string(),
             sentence: fact.provenance.sentence,
             start: fact.provenance.start,

@@ -237,6 +237,85 @@ impl GraphStore {
         Ok(pairs)
     }
 
+    /// Every fact of every document, each triple once (no provenance).
+    pub fn facts(&self) -> Result<Vec<Triple>, StoreError> {
+        let mut seen = std::collections::HashSet::new();
+        let mut triples = Vec::new();
+        for quad in self.store.iter() {
+            let quad = quad?;
+            if let GraphName::NamedNode(graph) = &quad.graph_name {
+                if graph.as_str().starts_with(DOCUMENT_PREFIX) {
+                    let triple = Triple::from(quad);
+                    if seen.insert(triple.clone()) {
+                        triples.push(triple);
+                    }
+                }
+            }
+        }
+        Ok(triples)
+    }
+
+    /// Where a fact came from: its document, sentence index and matched text
+    /// (the first extraction that produced it), if provenance was stored.
+    pub fn support(&self, triple: &Triple) -> Result<Option<(String, u64, String)>, StoreError> {
+        let vocab =
+            |local: &str| NamedNode::new_unchecked(format!("{}{local}", crate::extract::KGREP_NS));
+        let object = match &triple.object {
+            Term::Literal(_) => return Ok(None),
+            other => other.clone(),
+        };
+        let subject: Term = triple.subject.clone().into();
+        for fact in self.store.quads_for_pattern(
+            None,
+            Some(oxigraph::model::vocab::rdf::OBJECT),
+            Some(object.as_ref()),
+            None,
+        ) {
+            let fact = fact?;
+            let graph = fact.graph_name.clone();
+            let node = fact.subject.clone();
+            let value = |predicate: &NamedNode| -> Result<Option<Term>, StoreError> {
+                Ok(self
+                    .store
+                    .quads_for_pattern(
+                        Some(node.as_ref()),
+                        Some(predicate.as_ref()),
+                        None,
+                        Some(graph.as_ref()),
+                    )
+                    .next()
+                    .transpose()?
+                    .map(|q| q.object))
+            };
+            if value(&oxigraph::model::vocab::rdf::SUBJECT.into_owned())? != Some(subject.clone())
+                || value(&oxigraph::model::vocab::rdf::PREDICATE.into_owned())?
+                    != Some(triple.predicate.clone().into())
+            {
+                continue;
+            }
+            let text = |term: Option<Term>| match term {
+                Some(Term::Literal(literal)) => literal.value().to_owned(),
+                Some(Term::NamedNode(node)) => node.into_string(),
+                _ => String::new(),
+            };
+            let document = text(value(&vocab("document"))?);
+            let sentence = text(value(&vocab("sentence"))?).parse().unwrap_or(0);
+            return Ok(Some((document, sentence, text(value(&vocab("text"))?))));
+        }
+        Ok(None)
+    }
+
+    /// Replaces the graph `graph` with `triples` (for materialised analytics).
+    pub fn replace_graph(&self, graph: &NamedNode, triples: &[Triple]) -> Result<(), StoreError> {
+        let mut transaction = self.store.start_transaction()?;
+        transaction.remove_named_graph(graph.as_ref())?;
+        for triple in triples {
+            transaction.insert(triple.clone().in_graph(graph.clone()).as_ref());
+        }
+        transaction.commit()?;
+        Ok(())
+    }
+
     /// The documents in the store, as graph IRIs.
     pub fn documents(&self) -> Result<Vec<NamedNode>, StoreError> {
         let mut documents = Vec::new();

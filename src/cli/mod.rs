@@ -9,12 +9,14 @@
 mod build;
 mod check;
 mod debug;
-mod documents;
+pub(crate) mod documents;
 #[cfg(feature = "store")]
 mod export;
 mod extract;
 mod fmt;
-mod load;
+#[cfg(feature = "store")]
+pub(crate) mod graph;
+pub(crate) mod load;
 #[cfg(feature = "store")]
 mod load_rdf;
 mod output;
@@ -23,9 +25,11 @@ mod query;
 #[cfg(feature = "store")]
 mod remove;
 #[cfg(feature = "store")]
-mod results;
+mod repl;
+#[cfg(feature = "store")]
+pub(crate) mod results;
 mod test;
-mod try_cmd;
+pub(crate) mod try_cmd;
 
 use std::process::ExitCode;
 
@@ -96,6 +100,12 @@ pub enum Command {
     /// Load RDF files into a store (bulk loader).
     #[cfg(feature = "store")]
     Load(load_rdf::LoadArgs),
+    /// Paths, neighbourhoods, components, rankings and pictures of the entity graph.
+    #[cfg(feature = "store")]
+    Graph(graph::GraphArgs),
+    /// Explore a store interactively with SPARQL and dot-commands.
+    #[cfg(feature = "store")]
+    Repl(repl::ReplArgs),
     /// Run the rules on a sentence and show every match, capture and triple.
     Try(try_cmd::TryArgs),
     /// Internals for benchmarks and debugging.
@@ -136,6 +146,10 @@ pub fn main() -> ExitCode {
         Command::Remove(args) => remove::run(args, &output),
         #[cfg(feature = "store")]
         Command::Load(args) => load_rdf::run(args, &output),
+        #[cfg(feature = "store")]
+        Command::Graph(args) => graph::run(args, &output),
+        #[cfg(feature = "store")]
+        Command::Repl(args) => repl::run(args, &output),
         Command::Debug(command) => debug::run(command, &output),
     };
     match result {

@@ -35,7 +35,15 @@ pub fn run(args: &TestArgs, output: &Output) -> Result<Outcome> {
     let mut passed = 0;
     let mut failed = 0;
     for file in &args.files {
-        let (extractor, sources) = load_rules(std::slice::from_ref(file), output, true)?;
+        let (extractor, sources) = match load_rules(std::slice::from_ref(file), output, true) {
+            Ok(loaded) => loaded,
+            Err(error) => {
+                // Report and go on with the other files; the run fails at the end.
+                output.error(&format!("{}: {error:#}", file.display()));
+                failed += 1;
+                continue;
+            }
+        };
         let rules = extractor.rules();
         let mut scratch = extractor.scratch();
         for test in &rules.tests {

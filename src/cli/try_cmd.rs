@@ -38,21 +38,12 @@ pub struct TryArgs {
     pub year: Option<i32>,
 }
 
-/// Runs `kgrep try`.
-pub fn run(args: &TryArgs, output: &Output) -> Result<Outcome> {
-    let (extractor, _) = load_rules(&args.rules, output, true)?;
-    let text = if args.text == "-" {
-        let mut text = String::new();
-        std::io::stdin()
-            .read_to_string(&mut text)
-            .context("cannot read standard input")?;
-        text
-    } else {
-        args.text.clone()
-    };
+/// What `kgrep try` (and the REPL's `.try`) shows about `text`.
+pub fn explain(extractor: &crate::extract::Extractor, text: &str, year: Option<i32>) -> String {
+    let text = text.to_owned();
     let rules = extractor.rules();
     let short = |term: &str| shorten(term, &rules.prefixes);
-    let document = Document::new("try", text, args.year);
+    let document = Document::new("try", text, year);
     let trace = extractor.trace(&document, &mut extractor.scratch());
     let bold = Style::new().bold();
     let green = Style::new().fg_color(Some(AnsiColor::Green.into()));
@@ -147,7 +138,7 @@ pub fn run(args: &TryArgs, output: &Output) -> Result<Outcome> {
             .collect();
         if triggered.is_empty() {
             out.push_str(&format!(
-                "  {name}: none of its trigger words is in the text\n"
+                "  {name}: the text lacks words it needs (a word of each of its trigger sets)\n"
             ));
             continue;
         }
@@ -170,6 +161,22 @@ pub fn run(args: &TryArgs, output: &Output) -> Result<Outcome> {
             None => out.push_str(&format!("  {name}: a trigger word is there, but not even the first part of the pattern matches\n")),
         }
     }
+    out
+}
+
+/// Runs `kgrep try`.
+pub fn run(args: &TryArgs, output: &Output) -> Result<Outcome> {
+    let (extractor, _) = load_rules(&args.rules, output, true)?;
+    let text = if args.text == "-" {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .context("cannot read standard input")?;
+        text
+    } else {
+        args.text.clone()
+    };
+    let out = explain(&extractor, &text, args.year);
     use std::io::Write as _;
     output.stdout().write_all(out.as_bytes())?;
     Ok(Outcome::Success)

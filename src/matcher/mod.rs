@@ -65,6 +65,8 @@ struct CompiledRule {
     longest: DFA,
     /// The role of capture group `i + 1`.
     groups: Vec<Group>,
+    /// The names of the rule's captures, for messages.
+    capture_names: Vec<String>,
     constraints: Vec<CompiledConstraint>,
 }
 
@@ -166,11 +168,17 @@ impl Matcher {
                     what: what(),
                     message,
                 })?;
+            let capture_names = rule
+                .captures
+                .iter()
+                .map(|capture| capture.name.clone())
+                .collect();
             compiled.push(CompiledRule {
                 find,
                 exact,
                 longest,
                 groups,
+                capture_names,
                 constraints,
             });
             let sets = trigger::trigger_sets(&rule.pattern, rules);
@@ -463,10 +471,8 @@ impl Matcher {
             };
             let text = &sentence[span.clone()];
             if !self.holds(constraint, text) {
-                return Err(format!(
-                    "capture {} = \"{text}\" fails a `where` constraint",
-                    capture.0
-                ));
+                let name = &self.rules[rule].capture_names[capture.0];
+                return Err(format!("${name} = \"{text}\" fails a `where` constraint"));
             }
         }
         Ok(found)

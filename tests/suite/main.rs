@@ -11,5 +11,7 @@ mod cli;
 mod data;
 mod extract;
 mod grammar;
+mod graph;
+mod repl;
 mod store;
 mod support;

@@ -1,0 +1,182 @@
+//! When is a statement complete? SPARQL uses `;` itself, so a statement ends
+//! when its brackets, strings and IRIs are closed and it parses — or fails to
+//! parse somewhere before its end (then it is complete, and wrong). A
+//! dot-command is one line.
+
+/// Whether `text` is a complete statement (or dot-command).
+pub fn is_complete(text: &str) -> bool {
+    let trimmed = text.trim();
+    if trimmed.is_empty() {
+        return false;
+    }
+    if trimmed.starts_with('.') {
+        return true;
+    }
+    if !balanced(text) {
+        return false;
+    }
+    match oxigraph::sparql::SparqlEvaluator::new().parse_query(text) {
+        Ok(_) => true,
+        Err(query_error) => {
+            if oxigraph::sparql::SparqlEvaluator::new()
+                .parse_update(text)
+                .is_ok()
+            {
+                return true;
+            }
+            // An error at the very end means "more to come".
+            !error_at_end(&query_error.to_string(), text)
+        }
+    }
+}
+
+/// Whether brackets, strings and IRIs are all closed (comments skipped).
+pub fn balanced(text: &str) -> bool {
+    let mut depth: i64 = 0;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '#' => {
+                for next in chars.by_ref() {
+                    if next == '\n' {
+                        break;
+                    }
+                }
+            }
+            '"' | '\'' => {
+                let long = chars.peek() == Some(&c) && {
+                    let mut ahead = chars.clone();
+                    ahead.next();
+                    ahead.peek() == Some(&c)
+                };
+                if long {
+                    chars.next();
+                    chars.next();
+                }
+                let mut run = 0;
+                let mut closed = false;
+                while let Some(next) = chars.next() {
+                    if next == '\\' {
+                        chars.next();
+                        run = 0;
+                        continue;
+                    }
+                    if next == c {
+                        run += 1;
+                        if !long || run == 3 {
+                            closed = true;
+                            break;
+                        }
+                    } else {
+                        if !long && next == '\n' {
+                            return false;
+                        }
+                        run = 0;
+                    }
+                }
+                if !closed {
+                    return false;
+                }
+            }
+            '<' => {
+                // An IRI when a `>` comes before any white space; else "less than".
+                let ahead: String = chars.clone().take_while(|c| !c.is_whitespace()).collect();
+                match ahead.find('>') {
+                    Some(end) => {
+                        for _ in 0..ahead[..=end].chars().count() {
+                            chars.next();
+                        }
+                    }
+                    // `<http://…` running to the end of the text: an IRI still being typed.
+                    None if !ahead.is_empty()
+                        && !ahead.starts_with('=')
+                        && chars.clone().nth(ahead.chars().count()).is_none() =>
+                    {
+                        return false;
+                    }
+                    None => {}
+                }
+            }
+            '{' | '(' | '[' => depth += 1,
+            '}' | ')' | ']' => depth -= 1,
+            _ => {}
+        }
+    }
+    depth <= 0
+}
+
+/// Whether the parser's error (`error at L:C: …`) is at the end of `text`.
+fn error_at_end(message: &str, text: &str) -> bool {
+    let Some(at) = message.find("at ") else {
+        return false;
+    };
+    let rest = &message[at + 3..];
+    let Some((line, rest)) = rest.split_once(':') else {
+        return false;
+    };
+    let column: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    let (Ok(line), Ok(column)) = (line.trim().parse::<usize>(), column.parse::<usize>()) else {
+        return false;
+    };
+    let trimmed = text.trim_end();
+    let last_line = trimmed.lines().count().max(1);
+    let last_length = trimmed.lines().last().map_or(0, |l| l.chars().count());
+    line > last_line || (line == last_line && column > last_length)
+}
+
+/// Splits a script (piped standard input, `.read FILE`) into statements.
+pub fn split_script(script: &str) -> Vec<String> {
+    let mut statements = Vec::new();
+    let mut current = String::new();
+    for line in script.lines() {
+        if current.trim().is_empty()
+            && (line.trim().is_empty() || line.trim_start().starts_with('#'))
+        {
+            continue;
+        }
+        current.push_str(line);
+        current.push('\n');
+        if is_complete(&current) {
+            statements.push(std::mem::take(&mut current).trim().to_owned());
+        }
+    }
+    if !current.trim().is_empty() {
+        statements.push(current.trim().to_owned());
+    }
+    statements
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statements_end_when_they_parse_not_on_semicolons() {
+        assert!(!is_complete("SELECT ?s WHERE {"));
+        assert!(!is_complete("SELECT ?s WHERE { ?s ex:p ?o ;"));
+        assert!(!is_complete("SELECT ?s"));
+        assert!(is_complete(
+            "PREFIX ex: <http://e/> SELECT ?s WHERE { ?s ex:p ?o ; ex:q ?r }"
+        ));
+        assert!(is_complete(".mode csv"));
+        assert!(!is_complete("SELECT * WHERE { ?s ?p \"an unclosed"));
+        assert!(
+            is_complete("SELEKT * WHERE { ?s ?p ?o }"),
+            "wrong before its end: complete, and an error"
+        );
+        assert!(is_complete("SELECT * WHERE { ?s ?p ?o FILTER(?o < 3) }"));
+    }
+
+    #[test]
+    fn scripts_split_into_statements() {
+        let script = ".mode csv\nSELECT ?s\nWHERE { ?s ?p ?o ;\n ?q ?r }\n# a comment\nASK {}\n";
+        assert_eq!(
+            split_script(script),
+            [
+                ".mode csv",
+                "SELECT ?s\nWHERE { ?s ?p ?o ;\n ?q ?r }",
+                "ASK {}"
+            ]
+        );
+    }
+}

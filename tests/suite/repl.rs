@@ -1,0 +1,273 @@
+//! The REPL, driven both ways: piped scripts (statements and dot-commands in
+//! order), and a real terminal through tmux (completion, multi-line input,
+//! history, Ctrl-C cancelling a slow query).
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use crate::support::root;
+
+fn store(name: &str) -> (std::path::PathBuf, String) {
+    let dir = std::env::temp_dir().join(format!("kgrep-repl-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let store = dir
+        .join("graph.kgstore")
+        .to_str()
+        .expect("UTF-8")
+        .to_owned();
+    let output = crate::support::kgrep(&[
+        "build",
+        "-q",
+        "-r",
+        "examples/zh/news.kgr",
+        "examples/zh/docs",
+        "--store",
+        &store,
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (dir, store)
+}
+
+/// Runs `kgrep repl ARGS` with `script` on standard input.
+fn piped(args: &[&str], script: &str) -> (Option<i32>, String, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kgrep"))
+        .arg("repl")
+        .args(args)
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(script.as_bytes())
+        .expect("write");
+    let output = child.wait_with_output().expect("wait");
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn a_piped_script_runs_in_order_and_errors_do_not_end_it() {
+    let (dir, store) = store("script");
+    let script = "\
+.mode csv
+SELECT ?team ?hospital
+WHERE { ?team ex:deployedTo ?hospital ;
+              a ex:Team }
+SELEKT nonsense
+.modd table
+.mode table
+SELECT ?h ?n WHERE { ?h ex:wardCount ?n }
+.why 雷神山医院
+.graphs
+.prefixes
+";
+    let (code, out, err) = piped(&["--store", &store, "-r", "examples/zh/news.kgr"], script);
+    assert_eq!(code, Some(1), "errors make the exit status 1: {err}");
+    assert!(
+        out.contains("team,hospital\r\n") && out.contains("辽宁医疗队"),
+        "multi-line query with `;` ran in csv mode: {out}"
+    );
+    assert!(
+        err.contains("error[sparql-syntax]") && err.contains("<statement>:1:1"),
+        "{err}"
+    );
+    assert!(
+        err.contains("unknown command `.modd`; did you mean `.mode`?"),
+        "{err}"
+    );
+    assert!(
+        out.contains("│ ex:hospital/雷神山医院 │ 32 │"),
+        "a table after the errors: {out}"
+    );
+    assert!(
+        out.contains("rule wards") || out.contains("rule hospital_city"),
+        ".why shows the rule: {out}"
+    );
+    assert!(out.contains("urn:kgrep:provenance:"), ".graphs: {out}");
+    assert!(
+        out.contains("ex: <http://kgrep.example/zh/>"),
+        ".prefixes: {out}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn bail_stops_at_the_first_error_and_c_runs_one_statement() {
+    let (dir, store) = store("bail");
+    let (code, out, _) = piped(
+        &["--store", &store, "--bail"],
+        "SELEKT 1\nASK { ?s ?p ?o }\n",
+    );
+    assert_eq!(code, Some(1));
+    assert!(!out.contains("true"), "nothing after the error ran: {out}");
+    let output = Command::new(env!("CARGO_BIN_EXE_kgrep"))
+        .args(["repl", "--store", &store, "-c", "ASK { ?s ex:formed ?o }"])
+        .current_dir(root())
+        .output()
+        .expect("run");
+    assert!(output.status.success());
+    assert!(String::from_utf8_lossy(&output.stdout).contains("true"));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn rules_try_load_and_reload() {
+    let dir = std::env::temp_dir().join(format!("kgrep-repl-rules-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("dir");
+    let rules = dir.join("r.kgr");
+    std::fs::write(&rules, "prefix ex: <http://e/>\nrule formed = \"成立\" => ex:a ex:formed ex:b\ntest formed \"成立\" => ex:a ex:formed ex:b\n").expect("write");
+    let doc = dir.join("d.txt");
+    std::fs::write(&doc, "甲成立乙。丙组建丁。").expect("write");
+    let script = format!(
+        ".rules {r}\n.load {d}\n.try 丙组建丁\n.stats\n",
+        r = rules.display(),
+        d = doc.display()
+    );
+    // Change the rules between .load and .reload: a second rule appears.
+    let (code, out, err) = piped(&[], &script);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(err.contains("loaded 1 documents"), "{err}");
+    assert!(
+        out.contains("rules that did not fire") || out.contains("rule formed"),
+        "{out}"
+    );
+    std::fs::write(&rules, "prefix ex: <http://e/>\nrule formed = \"成立\" => ex:a ex:formed ex:b\nrule built = \"组建\" => ex:c ex:built ex:d\ntest formed \"成立\" => ex:a ex:formed ex:b\ntest built \"组建\" => ex:c ex:built ex:d\n").expect("write");
+    let script = format!(
+        ".rules {r}\n.load {d}\n.reload\n",
+        r = rules.display(),
+        d = doc.display()
+    );
+    let (code, _, err) = piped(&[], &script);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(err.contains("2 rules"), "{err}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// tmux, for driving the REPL in a real terminal.
+struct Tmux {
+    session: String,
+}
+
+impl Tmux {
+    fn start(command: &str) -> Option<Tmux> {
+        let session = format!("kgrep-test-{}", std::process::id());
+        let status = Command::new("tmux")
+            .args([
+                "new-session",
+                "-d",
+                "-s",
+                &session,
+                "-x",
+                "160",
+                "-y",
+                "40",
+                command,
+            ])
+            .env("NO_COLOR", "1")
+            .status()
+            .ok()?;
+        status.success().then_some(Tmux { session })
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", &self.session];
+        args.extend(keys);
+        Command::new("tmux").args(args).status().expect("send-keys");
+    }
+
+    fn screen(&self) -> String {
+        let output = Command::new("tmux")
+            .args(["capture-pane", "-p", "-t", &self.session])
+            .output()
+            .expect("capture");
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+
+    /// Waits until the screen shows `text`.
+    fn wait_for(&self, text: &str) -> String {
+        for _ in 0..100 {
+            let screen = self.screen();
+            if screen.contains(text) {
+                return screen;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("the screen never showed `{text}`:\n{}", self.screen());
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["kill-session", "-t", &self.session])
+            .status();
+    }
+}
+
+#[test]
+fn in_a_terminal_completion_multiline_history_and_ctrl_c() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must install tmux (Debian)"
+        );
+        eprintln!("note: tmux missing here; this test runs in CI");
+        return;
+    }
+    let (dir, store) = store("tty");
+    let history = dir.join("data");
+    let command = format!(
+        "cd {} && XDG_DATA_HOME={} {} repl --store {store}",
+        root().display(),
+        history.display(),
+        env!("CARGO_BIN_EXE_kgrep")
+    );
+    let tmux = Tmux::start(&command).expect("tmux starts");
+    tmux.wait_for("kgrep>");
+    // Completion of a dot-command and of a predicate in the store.
+    tmux.keys(&[".mod", "Tab"]);
+    tmux.wait_for("kgrep> .mode");
+    tmux.keys(&["C-u"]);
+    tmux.keys(&["SELECT ?t WHERE { ?t ex:deployedT", "Tab"]);
+    tmux.wait_for("ex:deployedTo");
+    // Multi-line: Enter inside braces continues the statement.
+    tmux.keys(&["Enter"]);
+    tmux.keys(&[" ?h }", "Enter"]);
+    let screen = tmux.wait_for("1 row");
+    assert!(screen.contains("ex:team/辽宁医疗队"), "{screen}");
+    // Ctrl-C clears a half-typed statement.
+    tmux.keys(&["SELECT ?nothing", "C-c"]);
+    tmux.keys(&["ASK { ?s ?p ?o }", "Enter"]);
+    tmux.wait_for("true");
+    // Ctrl-C cancels a slow query.
+    tmux.keys(&[
+        "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }",
+        "Enter",
+    ]);
+    std::thread::sleep(Duration::from_millis(700));
+    tmux.keys(&["C-c"]);
+    tmux.wait_for("query cancelled");
+    // History survives the session.
+    tmux.keys(&["C-d"]);
+    std::thread::sleep(Duration::from_millis(500));
+    let saved = std::fs::read_to_string(history.join("kgrep/history")).unwrap_or_default();
+    assert!(saved.contains("ASK { ?s ?p ?o }"), "history: {saved}");
+    drop(tmux);
+    std::fs::remove_dir_all(&dir).ok();
+}
