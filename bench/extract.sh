@@ -13,7 +13,7 @@ runs="${RUNS:-5}"
 
 corpus=$(bash ../shared/corpus/fetch-bench-corpus.sh 2>/dev/null | tail -n 1)
 text="$corpus/zh/pd199801.txt"
-cargo build --release --quiet
+[ -n "${KGREP_NO_BUILD:-}" ] || cargo build --release --quiet
 kgrep="$CARGO_TARGET_DIR/release/kgrep"
 rules=examples/zh/news.kgr
 work=$(mktemp -d)

@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/kgrep-target}"
 runs="${RUNS:-3}"
 corpus=$(bash ../shared/corpus/fetch-bench-corpus.sh 2>/dev/null | tail -n 1)
-cargo build --release --quiet
+[ -n "${KGREP_NO_BUILD:-}" ] || cargo build --release --quiet
 kgrep="$CARGO_TARGET_DIR/release/kgrep"
 command -v oxigraph >/dev/null || python3 -m pip install -q oxigraph >&2
 work=$(mktemp -d)

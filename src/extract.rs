@@ -123,6 +123,10 @@ pub struct Provenance {
     pub rule: Arc<str>,
     /// The matched text, as in the original.
     pub text: String,
+    /// The whole sentence, as in the original.
+    pub sentence_text: Arc<str>,
+    /// The sentence's first character in the original text.
+    pub sentence_start: usize,
 }
 
 /// What extraction found in one document.
@@ -368,12 +372,16 @@ impl Extractor {
         let text = &normalized.text[sentence_range.clone()];
         let original_start = normalized.original_offset(sentence_range.start + found.span.start);
         let original_end = normalized.original_offset(sentence_range.start + found.span.end);
+        let sentence_original = normalized.original_offset(sentence_range.start)
+            ..normalized.original_offset(sentence_range.end);
         let provenance = Provenance {
             sentence,
+            sentence_start: chars.count(sentence_original.start),
             start: chars.count(original_start),
             end: chars.count(original_end),
             rule: self.rule_names[found.rule].clone(),
             text: document.text[original_start..original_end].to_owned(),
+            sentence_text: Arc::from(&document.text[sentence_original]),
         };
         let mut facts = Vec::new();
         let mut typed: Vec<(usize, NamedNode, String)> = Vec::new();
@@ -592,10 +600,10 @@ impl<'a> CharCounter<'a> {
 
     fn count(&mut self, byte: usize) -> usize {
         if byte < self.byte {
-            self.byte = 0;
-            self.chars = 0;
+            self.chars -= self.text[byte..self.byte].chars().count();
+        } else {
+            self.chars += self.text[self.byte..byte].chars().count();
         }
-        self.chars += self.text[self.byte..byte].chars().count();
         self.byte = byte;
         self.chars
     }

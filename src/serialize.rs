@@ -8,7 +8,9 @@
 //! <urn:kgrep:fact:doc.txt:3> a kgrep:Extraction ;
 //!     rdf:subject s ; rdf:predicate p ; rdf:object o ;
 //!     kgrep:document <urn:kgrep:doc:doc.txt> ; kgrep:sentence 2 ;
-//!     kgrep:start 10 ; kgrep:end 25 ; kgrep:rule "formed" ; kgrep:text "…" .
+//!     kgrep:start 10 ; kgrep:end 25 ; kgrep:rule "formed" ; kgrep:text "…" ;
+//!     kgrep:inSentence <urn:kgrep:sentence:doc.txt:2> .
+//! <urn:kgrep:sentence:doc.txt:2> a kgrep:Sentence ; kgrep:start 4 ; kgrep:text "…" .
 //! ```
 //!
 //! Every term is standard RDF 1.1, so the output loads in any RDF tool.
@@ -91,6 +93,7 @@ impl<W: Write> FactWriter<W> {
         facts: &[Fact],
     ) -> io::Result<()> {
         let mut seen = std::collections::HashSet::new();
+        let mut provenance_seen = std::collections::HashSet::new();
         for (index, fact) in facts.iter().enumerate() {
             if self.format == Format::JsonLines {
                 if let Inner::Plain(out) = &mut self.inner {
@@ -105,7 +108,9 @@ impl<W: Write> FactWriter<W> {
             if self.provenance {
                 let provenance_graph = provenance_graph(document_path);
                 for triple in provenance_triples(document, document_path, index, fact) {
-                    self.write_triple(triple.as_ref(), &provenance_graph)?;
+                    if provenance_seen.insert(triple.clone()) {
+                        self.write_triple(triple.as_ref(), &provenance_graph)?;
+                    }
                 }
             }
         }
@@ -171,6 +176,10 @@ pub fn provenance_triples(
     encode_path(document_path, &mut iri);
     iri.push_str(&format!(":{index}"));
     let node = NamedNode::new_unchecked(iri);
+    let mut sentence = String::from("urn:kgrep:sentence:");
+    encode_path(document_path, &mut sentence);
+    sentence.push_str(&format!(":{}", fact.provenance.sentence));
+    let sentence = NamedNode::new_unchecked(sentence);
     let vocab = |local: &str| NamedNode::new_unchecked(format!("{KGREP_NS}{local}"));
     let integer = |value: usize| Literal::new_typed_literal(value.to_string(), xsd::INTEGER);
     let provenance = &fact.provenance;
@@ -191,6 +200,19 @@ pub fn provenance_triples(
             node.clone(),
             vocab("rule"),
             Literal::new_simple_literal(provenance.rule.as_ref()),
+        ),
+        Triple::new(node.clone(), vocab("inSentence"), sentence.clone()),
+        // The sentence itself, once per sentence (writers drop repeats).
+        Triple::new(sentence.clone(), rdf::TYPE, vocab("Sentence")),
+        Triple::new(
+            sentence.clone(),
+            vocab("start"),
+            integer(provenance.sentence_start),
+        ),
+        Triple::new(
+            sentence,
+            vocab("text"),
+            Literal::new_simple_literal(provenance.sentence_text.as_ref()),
         ),
         Triple::new(
             node,

@@ -466,12 +466,14 @@ fn document_quads<'a>(
                 document.iri.clone(),
             )
         });
+    let mut provenance_seen = std::collections::HashSet::new();
     let provenance_quads = document
         .facts
         .iter()
         .enumerate()
         .filter(move |_| provenance)
         .flat_map(move |(index, fact)| provenance_triples(document.iri, document.path, index, fact))
+        .filter(move |triple| provenance_seen.insert(triple.clone()))
         .map(|triple| triple.in_graph(provenance_graph.clone()));
     facts.chain(provenance_quads)
 }

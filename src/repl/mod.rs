@@ -470,8 +470,10 @@ impl Session {
         let node = graph.find(term, &self.prefixes)?;
         let iri = graph.graph[node].iri.clone();
         let query = format!(
-            "SELECT ?s ?p ?o ?document ?sentence ?rule ?text WHERE {{ GRAPH ?g {{ ?f rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o ; \
-             kgrep:document ?document ; kgrep:sentence ?sentence ; kgrep:rule ?rule ; kgrep:text ?text }} \
+            "SELECT ?s ?p ?o ?document ?sentence ?rule ?text ?start ?end ?whole ?from WHERE {{ GRAPH ?g {{ \
+             ?f rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o ; kgrep:document ?document ; kgrep:sentence ?sentence ; \
+             kgrep:rule ?rule ; kgrep:text ?text ; kgrep:start ?start ; kgrep:end ?end . \
+             OPTIONAL {{ ?f kgrep:inSentence ?n . ?n kgrep:text ?whole ; kgrep:start ?from }} }} \
              FILTER(?s = <{iri}> || ?o = <{iri}>) }} ORDER BY ?document ?sentence"
         );
         let mut text = String::new();
@@ -486,15 +488,33 @@ impl Session {
                         crate::cli::results::show(t, &self.prefixes)
                     })
                 };
+                let number = |name: &str| show(name).parse::<usize>().ok();
+                let marked = match (number("start"), number("end"), number("from")) {
+                    (Some(start), Some(end), Some(from)) if start >= from => {
+                        let chars: Vec<char> = show("whole").chars().collect();
+                        let (a, b) = (
+                            (start - from).min(chars.len()),
+                            (end - from).min(chars.len()),
+                        );
+                        let piece =
+                            |range: std::ops::Range<usize>| chars[range].iter().collect::<String>();
+                        format!(
+                            "{}【{}】{}",
+                            piece(0..a),
+                            piece(a..b),
+                            piece(b..chars.len())
+                        )
+                    }
+                    _ => format!("【{}】", show("text")),
+                };
                 text.push_str(&format!(
-                    "{} {} {}\n    {} sentence {}, rule {}: 「{}」\n",
+                    "{} {} {}\n    {}, sentence {}, rule {}: {marked}\n",
                     show("s"),
                     show("p"),
                     show("o"),
                     show("document"),
                     show("sentence"),
-                    show("rule"),
-                    show("text")
+                    show("rule")
                 ));
             }
         }
@@ -525,24 +545,19 @@ impl Session {
             ),
         ] {
             text.push_str(&format!("{title}:\n"));
-            let results = self
-                .store
-                .query(query, &self.prefixes, CancellationToken::new())?;
-            let mut buffer = Vec::new();
-            write_results(
-                results,
-                ResultFormat::Table,
-                &self.prefixes,
-                None,
-                &mut buffer,
-            )?;
-            text.push_str(&String::from_utf8_lossy(&buffer));
+            text.push_str(&String::from_utf8_lossy(&self.table(query)?));
         }
         self.write(text.as_bytes())
     }
 
     fn graphs(&mut self) -> Result<()> {
         let query = "SELECT ?graph (COUNT(*) AS ?quads) WHERE { GRAPH ?graph { ?s ?p ?o } } GROUP BY ?graph ORDER BY ?graph";
+        let table = self.table(query)?;
+        self.write(&table)
+    }
+
+    /// The results of `query` as a table.
+    fn table(&self, query: &str) -> Result<Vec<u8>> {
         let results = self
             .store
             .query(query, &self.prefixes, CancellationToken::new())?;
@@ -554,7 +569,7 @@ impl Session {
             None,
             &mut buffer,
         )?;
-        self.write(&buffer)
+        Ok(buffer)
     }
 
     fn write(&mut self, bytes: &[u8]) -> Result<()> {

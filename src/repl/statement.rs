@@ -124,11 +124,14 @@ fn error_at_end(message: &str, text: &str) -> bool {
     line > last_line || (line == last_line && column > last_length)
 }
 
-/// Splits a script (piped standard input, `.read FILE`) into statements.
+/// Splits a script (piped standard input, `.read FILE`) into statements. A
+/// complete statement still takes the next line when the two together parse
+/// (`ORDER BY` on its own line continues a query).
 pub fn split_script(script: &str) -> Vec<String> {
+    let lines: Vec<&str> = script.lines().collect();
     let mut statements = Vec::new();
     let mut current = String::new();
-    for line in script.lines() {
+    for (index, line) in lines.iter().enumerate() {
         if current.trim().is_empty()
             && (line.trim().is_empty() || line.trim_start().starts_with('#'))
         {
@@ -136,7 +139,17 @@ pub fn split_script(script: &str) -> Vec<String> {
         }
         current.push_str(line);
         current.push('\n');
-        if is_complete(&current) {
+        if !is_complete(&current) {
+            continue;
+        }
+        let next = lines[index + 1..]
+            .iter()
+            .find(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'));
+        let continues = !current.trim_start().starts_with('.')
+            && next.is_some_and(|next| {
+                !next.trim_start().starts_with('.') && parses(&format!("{current}{next}\n"))
+            });
+        if !continues {
             statements.push(std::mem::take(&mut current).trim().to_owned());
         }
     }
@@ -144,6 +157,32 @@ pub fn split_script(script: &str) -> Vec<String> {
         statements.push(current.trim().to_owned());
     }
     statements
+}
+
+fn parses(text: &str) -> bool {
+    evaluator(text).parse_query(text).is_ok() || evaluator(text).parse_update(text).is_ok()
+}
+
+/// A SPARQL parser that knows every prefix `text` seems to use (the session
+/// declares them; here only the shape of the statement matters).
+fn evaluator(text: &str) -> oxigraph::sparql::SparqlEvaluator {
+    let mut evaluator = oxigraph::sparql::SparqlEvaluator::new();
+    let mut seen = std::collections::HashSet::new();
+    let bytes = text.as_bytes();
+    for (index, _) in text.match_indices(':') {
+        let start = bytes[..index]
+            .iter()
+            .rposition(|b| !(b.is_ascii_alphanumeric() || *b == b'_' || *b == b'-'))
+            .map_or(0, |i| i + 1);
+        let prefix = &text[start..index];
+        let inside_iri = start > 0 && bytes[start - 1] == b'<';
+        if !inside_iri && seen.insert(prefix) {
+            if let Ok(with) = evaluator.clone().with_prefix(prefix, "urn:kgrep:any:") {
+                evaluator = with;
+            }
+        }
+    }
+    evaluator
 }
 
 #[cfg(test)]
@@ -169,13 +208,14 @@ mod tests {
 
     #[test]
     fn scripts_split_into_statements() {
-        let script = ".mode csv\nSELECT ?s\nWHERE { ?s ?p ?o ;\n ?q ?r }\n# a comment\nASK {}\n";
+        let script = ".mode csv\nSELECT ?s\nWHERE { ?s ?p ?o ;\n ?q ?r }\nORDER BY ?s\n# a comment\nASK {}\nASK { ?s ?p ?o }\n";
         assert_eq!(
             split_script(script),
             [
                 ".mode csv",
-                "SELECT ?s\nWHERE { ?s ?p ?o ;\n ?q ?r }",
-                "ASK {}"
+                "SELECT ?s\nWHERE { ?s ?p ?o ;\n ?q ?r }\nORDER BY ?s",
+                "ASK {}",
+                "ASK { ?s ?p ?o }"
             ]
         );
     }

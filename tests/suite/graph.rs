@@ -11,29 +11,13 @@ const TEXT: &str = "中国移动湖北分公司党委成立党员突击队。党
 
 /// A store built from TEXT with the Chinese example rules.
 fn store(name: &str) -> (std::path::PathBuf, String) {
-    let dir = std::env::temp_dir().join(format!("kgrep-graph-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    std::fs::write(dir.join("news.txt"), TEXT).expect("write");
-    let store = dir
-        .join("graph.kgstore")
-        .to_str()
-        .expect("UTF-8")
-        .to_owned();
-    let output = kgrep(&[
-        "build",
-        "-q",
-        "-r",
-        "examples/zh/news.kgr",
-        dir.join("news.txt").to_str().unwrap(),
-        "--store",
-        &store,
-    ]);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
+    let text_dir = crate::support::temp_dir(&format!("graph-text-{name}"));
+    std::fs::write(text_dir.join("news.txt"), TEXT).expect("write");
+    let (dir, store) = crate::support::example_store(
+        &format!("graph-{name}"),
+        text_dir.join("news.txt").to_str().expect("UTF-8"),
     );
+    std::fs::remove_dir_all(&text_dir).ok();
     (dir, store)
 }
 

@@ -9,29 +9,7 @@ use std::time::Duration;
 use crate::support::root;
 
 fn store(name: &str) -> (std::path::PathBuf, String) {
-    let dir = std::env::temp_dir().join(format!("kgrep-repl-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let store = dir
-        .join("graph.kgstore")
-        .to_str()
-        .expect("UTF-8")
-        .to_owned();
-    let output = crate::support::kgrep(&[
-        "build",
-        "-q",
-        "-r",
-        "examples/zh/news.kgr",
-        "examples/zh/docs",
-        "--store",
-        &store,
-    ]);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    (dir, store)
+    crate::support::example_store(&format!("repl-{name}"), "examples/zh/docs")
 }
 
 /// Runs `kgrep repl ARGS` with `script` on standard input.
@@ -97,6 +75,10 @@ SELECT ?h ?n WHERE { ?h ex:wardCount ?n }
     assert!(
         out.contains("rule wards") || out.contains("rule hospital_city"),
         ".why shows the rule: {out}"
+    );
+    assert!(
+        out.contains("【雷神山医院") && out.contains("】"),
+        ".why marks the span in its sentence: {out}"
     );
     assert!(out.contains("urn:kgrep:provenance:"), ".graphs: {out}");
     assert!(
@@ -270,4 +252,20 @@ fn in_a_terminal_completion_multiline_history_and_ctrl_c() {
     assert!(saved.contains("ASK { ?s ?p ?o }"), "history: {saved}");
     drop(tmux);
     std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn a_piped_session_matches_its_snapshot() {
+    let (dir, store) = store("snapshot");
+    let script =
+        std::fs::read_to_string(root().join("tests/data/repl/session.sparql")).expect("script");
+    let (code, out, err) = piped(&["--store", &store], &script);
+    let actual = format!(
+        "{out}--- stderr\n{err}--- exit status {}\n",
+        code.unwrap_or(-1)
+    );
+    let result =
+        crate::support::check_snapshot(&root().join("tests/data/repl/session.out"), &actual);
+    std::fs::remove_dir_all(&dir).ok();
+    result.unwrap_or_else(|mismatch| panic!("{mismatch}"));
 }

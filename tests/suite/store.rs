@@ -6,15 +6,7 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use crate::support::{kgrep, root};
-
-/// A fresh directory under the system's temporary directory.
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("kgrep-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
-}
+use crate::support::{example_store, kgrep, root, temp_dir};
 
 fn run_ok(args: &[&str]) -> String {
     let output = kgrep(args);
@@ -124,18 +116,8 @@ fn build_rebuild_change_and_prune() {
 
 #[test]
 fn query_formats_and_errors() {
-    let dir = temp_dir("query");
-    let store = dir.join("graph.kgstore");
-    let store = store.to_str().unwrap();
-    run_ok(&[
-        "build",
-        "-q",
-        "-r",
-        "examples/zh/news.kgr",
-        "examples/zh/docs",
-        "--store",
-        store,
-    ]);
+    let (dir, store) = example_store("query", "examples/zh/docs");
+    let store = store.as_str();
     let query = "SELECT ?team ?hospital WHERE { ?team ex:deployedTo ?hospital } ORDER BY ?team";
     let csv = run_ok(&["query", "--store", store, "--format", "csv", query]);
     assert!(csv.starts_with("team,hospital\r\n"), "{csv}");
@@ -374,18 +356,8 @@ fn exports_load_in_rdflib_and_rapper_with_the_same_counts() {
         eprintln!("note: rdflib or rapper missing here; this check runs in CI");
         return;
     }
-    let dir = temp_dir("export");
-    let store = dir.join("graph.kgstore");
-    let store = store.to_str().unwrap();
-    run_ok(&[
-        "build",
-        "-q",
-        "-r",
-        "examples/zh/news.kgr",
-        "examples/zh/docs",
-        "--store",
-        store,
-    ]);
+    let (dir, store) = example_store("export", "examples/zh/docs");
+    let store = store.as_str();
     for (format, extension, rapper_name, rdflib_name) in [
         ("turtle", "ttl", "turtle", "turtle"),
         ("ntriples", "nt", "ntriples", "nt"),

@@ -62,3 +62,37 @@ pub fn shape(file: &kgrep::syntax::ast::File) -> String {
         .replace_all(&format!("{:#?}", file.items), "Span")
         .into_owned()
 }
+
+/// A fresh directory under the system's temporary directory.
+pub fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("kgrep-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+/// A store in a fresh directory, built with the Chinese example rules from
+/// `documents`; returns the directory and the store's path.
+pub fn example_store(name: &str, documents: &str) -> (PathBuf, String) {
+    let dir = temp_dir(name);
+    let store = dir
+        .join("graph.kgstore")
+        .to_str()
+        .expect("UTF-8 path")
+        .to_owned();
+    let output = kgrep(&[
+        "build",
+        "-q",
+        "-r",
+        "examples/zh/news.kgr",
+        documents,
+        "--store",
+        &store,
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (dir, store)
+}
