@@ -234,10 +234,21 @@ pub fn syntax_diagnostic(
         .chars()
         .next()
         .map_or(offset, |c| offset + c.len_utf8());
-    let text = message
+    let mut text = message
         .split_once(": ")
         .map_or(message.as_str(), |(_, rest)| rest)
+        .lines()
+        .next()
+        .unwrap_or("")
         .to_owned();
+    if text.chars().count() > 100 {
+        // peg lists every token it could take; the first few say enough.
+        let cut: String = text.chars().take(90).collect();
+        text = format!(
+            "{}, …",
+            cut.rsplit_once(',').map_or(cut.as_str(), |(head, _)| head)
+        );
+    }
     (
         Diagnostic::error("sparql-syntax", file, Span::new(offset, end), text),
         sources,
