@@ -34,15 +34,18 @@ fn build_rebuild_change_and_prune() {
     }
     let store = dir.join("graph.kgstore");
     let (store, docs) = (store.to_str().unwrap(), docs.to_str().unwrap());
-    run_ok(&[
-        "build",
-        "-q",
-        "-r",
-        "examples/zh/news.kgr",
-        docs,
-        "--store",
-        store,
-    ]);
+    let build = || {
+        run_ok(&[
+            "build",
+            "-q",
+            "-r",
+            "examples/zh/news.kgr",
+            docs,
+            "--store",
+            store,
+        ])
+    };
+    build();
     let first = run_ok(&["export", "--store", store, "-f", "nquads"]);
     assert!(
         first.contains("<urn:kgrep:doc:teams.txt>"),
@@ -53,15 +56,7 @@ fn build_rebuild_change_and_prune() {
         "provenance stored"
     );
     // The same build again: an identical dump.
-    run_ok(&[
-        "build",
-        "-q",
-        "-r",
-        "examples/zh/news.kgr",
-        docs,
-        "--store",
-        store,
-    ]);
+    build();
     assert_eq!(
         sorted_lines(&first),
         sorted_lines(&run_ok(&["export", "--store", store, "-f", "nquads"]))
@@ -72,15 +67,7 @@ fn build_rebuild_change_and_prune() {
         "中国联通湖北分公司党委成立青年突击队。",
     )
     .expect("write");
-    run_ok(&[
-        "build",
-        "-q",
-        "-r",
-        "examples/zh/news.kgr",
-        docs,
-        "--store",
-        store,
-    ]);
+    build();
     let changed = run_ok(&[
         "export",
         "--store",
