@@ -50,10 +50,16 @@ pub fn explain(extractor: &crate::extract::Extractor, text: &str, year: Option<i
     let dim = Style::new().dimmed();
     let mut out = String::new();
     let mut fired = vec![false; rules.rules.len()];
+    let mut dropped = vec![false; rules.rules.len()];
     for (index, range) in trace.sentences.iter().enumerate() {
         let sentence = &trace.normalized.text[range.clone()];
+        // People see the sentence as they wrote it; spans map back to it.
+        let original_start = trace.normalized.original_offset(range.start);
+        let original = &document.text[original_start..trace.normalized.original_offset(range.end)];
+        let back =
+            |offset: usize| trace.normalized.original_offset(range.start + offset) - original_start;
         out.push_str(&format!(
-            "{}sentence {index}{}: {sentence}\n",
+            "{}sentence {index}{}: {original}\n",
             bold.render(),
             bold.render_reset()
         ));
@@ -61,6 +67,7 @@ pub fn explain(extractor: &crate::extract::Extractor, text: &str, year: Option<i
             let found = &explained.found;
             let rule = &rules.rules[found.rule];
             fired[found.rule] |= explained.kept;
+            dropped[found.rule] |= !explained.kept;
             let status = if explained.kept {
                 String::new()
             } else {
@@ -72,10 +79,11 @@ pub fn explain(extractor: &crate::extract::Extractor, text: &str, year: Option<i
                 rule.name,
                 green.render_reset()
             ));
+            let (start, end) = (back(found.span.start), back(found.span.end));
             out.push_str(&format!(
-                "    {sentence}\n    {}{}\n",
-                " ".repeat(sentence[..found.span.start].width()),
-                "^".repeat(sentence[found.span.clone()].width().max(1))
+                "    {original}\n    {}{}\n",
+                " ".repeat(original[..start].width()),
+                "^".repeat(original[start..end].width().max(1))
             ));
             for (capture, span) in rule.captures.iter().zip(&found.captures) {
                 if let Some(span) = span {
@@ -118,8 +126,16 @@ pub fn explain(extractor: &crate::extract::Extractor, text: &str, year: Option<i
         }
     }
     let silent: Vec<usize> = (0..rules.rules.len())
-        .filter(|&rule| !fired[rule])
+        .filter(|&rule| !fired[rule] && !dropped[rule])
         .collect();
+    for rule in (0..rules.rules.len()).filter(|&rule| !fired[rule] && dropped[rule]) {
+        out.push_str(&format!(
+            "{}rule {} matched, but every match lost to a higher-priority rule{}\n",
+            dim.render(),
+            rules.rules[rule].name,
+            dim.render_reset()
+        ));
+    }
     if !silent.is_empty() {
         out.push_str(&format!(
             "{}rules that did not fire{}:\n",
