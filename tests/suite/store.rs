@@ -284,7 +284,7 @@ fn a_killed_build_leaves_each_document_whole_or_as_it_was() {
     for line in stderr.lines() {
         if line.expect("line").contains("loaded") {
             seen += 1;
-            if seen == 200 {
+            if seen == 50 {
                 break;
             }
         }
