@@ -66,14 +66,7 @@ fn read_chinese(text: &str, year: Option<i32>) -> Option<Date> {
     let before = &text[..month_at];
     let (explicit_year, month_text) = match before.rfind('年') {
         Some(year_at) => {
-            let year_text: String = before[..year_at]
-                .chars()
-                .rev()
-                .take_while(|c| is_numeral(*c))
-                .collect::<Vec<_>>()
-                .into_iter()
-                .rev()
-                .collect();
+            let year_text = trailing_numerals(&before[..year_at]);
             (
                 whole(&year_text).map(|y| y as i32),
                 &before[year_at + '年'.len_utf8()..],
@@ -81,14 +74,7 @@ fn read_chinese(text: &str, year: Option<i32>) -> Option<Date> {
         }
         None => (None, before),
     };
-    let month_text: String = month_text
-        .chars()
-        .rev()
-        .take_while(|c| is_numeral(*c))
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .collect();
+    let month_text = trailing_numerals(month_text);
     let after = &text[month_at + '月'.len_utf8()..];
     let day_end = after.find(['日', '号'])?;
     let day_text = &after[..day_end];
@@ -97,6 +83,17 @@ fn read_chinese(text: &str, year: Option<i32>) -> Option<Date> {
         whole(&month_text)?,
         whole(day_text)?,
     )
+}
+
+/// The numerals at the end of `text` ("2020" of "据2020").
+fn trailing_numerals(text: &str) -> String {
+    let start = text
+        .char_indices()
+        .rev()
+        .take_while(|(_, c)| is_numeral(*c))
+        .last()
+        .map_or(text.len(), |(i, _)| i);
+    text[start..].to_owned()
 }
 
 fn is_numeral(c: char) -> bool {
