@@ -7,7 +7,6 @@
 //! a node gets its `rdf:type`s and `rdfs:label`. Every fact records where it
 //! came from, with character offsets into the ORIGINAL text.
 
-use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -172,8 +171,6 @@ pub struct Extractor {
     rules: RuleSet,
     matcher: Matcher,
     rule_names: Vec<Arc<str>>,
-    /// Per lexicon: normalised entry text → what it stands for.
-    lexicon_targets: Vec<HashMap<String, EntryTarget>>,
     /// Per entity type: the lexicons that are whole alternatives of its pattern
     /// (a mention that is one of their entries takes the entry's IRI or canonical form).
     entity_lexicons: Vec<Vec<usize>>,
@@ -187,22 +184,6 @@ impl Extractor {
             .rules
             .iter()
             .map(|rule| Arc::from(rule.name.as_str()))
-            .collect();
-        let lexicon_targets = rules
-            .lexicons
-            .iter()
-            .map(|lexicon| {
-                lexicon
-                    .entries
-                    .iter()
-                    .map(|entry| {
-                        (
-                            crate::text::normalize_str(&entry.text),
-                            entry.target.clone(),
-                        )
-                    })
-                    .collect()
-            })
             .collect();
         let entity_lexicons = rules
             .entities
@@ -223,7 +204,6 @@ impl Extractor {
             rules,
             matcher,
             rule_names,
-            lexicon_targets,
             entity_lexicons,
         })
     }
@@ -443,7 +423,10 @@ impl Extractor {
     fn entity_node(&self, entity: usize, text: &str) -> Option<(NamedNode, String)> {
         let mut text = text.to_owned();
         for lexicon in &self.entity_lexicons[entity] {
-            match self.lexicon_targets[*lexicon].get(&text) {
+            match self
+                .matcher
+                .lexicon_entry(crate::rules::LexiconId(*lexicon), &text)
+            {
                 Some(EntryTarget::Iri(iri)) => {
                     let label = self
                         .matcher
@@ -495,7 +478,7 @@ impl Extractor {
                         Some(node.into())
                     }
                     CaptureKind::Lexicon(lexicon) => {
-                        match self.lexicon_targets[lexicon.0].get(text)? {
+                        match self.matcher.lexicon_entry(lexicon, text)? {
                             EntryTarget::Iri(iri) => Some(iri.clone().into()),
                             EntryTarget::Canonical(canonical) => {
                                 Some(Literal::new_simple_literal(canonical).into())
@@ -514,7 +497,7 @@ impl Extractor {
                 let mut text = capture_text(*capture)?.to_owned();
                 if let CaptureKind::Lexicon(lexicon) = rule.captures[capture.0].kind {
                     if let Some(EntryTarget::Canonical(canonical)) =
-                        self.lexicon_targets[lexicon.0].get(&text)
+                        self.matcher.lexicon_entry(lexicon, &text)
                     {
                         text = canonical.clone();
                     }

@@ -8,7 +8,9 @@ use anstyle::AnsiColor;
 use anyhow::Result;
 use clap::Args;
 
-use super::documents::{InputArgs, collect_sources, extract_in_order, progress_bar};
+use super::documents::{
+    InputArgs, collect_sources, extract_in_order, progress_bar, report_unreadable,
+};
 use super::load::load_rules;
 use super::query::{QueryOptions, run_query};
 use super::{Outcome, Output};
@@ -135,9 +137,13 @@ pub fn run(args: &BuildArgs, output: &Output) -> Result<Outcome> {
                 Ok(true)
             }
             Err(error) => {
-                progress.suspend(|| output.error(&format!("{error:#}")));
                 outcome = Outcome::Problems;
-                Ok(!args.input.fail_fast)
+                Ok(report_unreadable(
+                    &progress,
+                    output,
+                    &error,
+                    args.input.fail_fast,
+                ))
             }
         },
     )?;

@@ -164,3 +164,15 @@ pub fn extract_in_order(
     }
     Ok(())
 }
+
+/// Reports a document that could not be read (above the progress bar);
+/// returns whether to go on with the others.
+pub fn report_unreadable(
+    progress: &ProgressBar,
+    output: &super::Output,
+    error: &anyhow::Error,
+    fail_fast: bool,
+) -> bool {
+    progress.suspend(|| output.error(&format!("{error:#}")));
+    !fail_fast
+}

@@ -5,7 +5,9 @@ use std::io::Write;
 use anyhow::Result;
 use clap::{Args, ValueEnum};
 
-use super::documents::{InputArgs, collect_sources, extract_in_order, progress_bar};
+use super::documents::{
+    InputArgs, collect_sources, extract_in_order, progress_bar, report_unreadable,
+};
 use super::load::load_rules;
 use super::{Outcome, Output};
 use crate::serialize::{FactWriter, Format};
@@ -91,9 +93,13 @@ pub fn run(args: &ExtractArgs, output: &Output) -> Result<Outcome> {
                 Ok(true)
             }
             Err(error) => {
-                progress.suspend(|| output.error(&format!("{error:#}")));
                 outcome = Outcome::Problems;
-                Ok(!args.input.fail_fast)
+                Ok(report_unreadable(
+                    &progress,
+                    output,
+                    &error,
+                    args.input.fail_fast,
+                ))
             }
         },
     )?;

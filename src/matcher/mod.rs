@@ -14,7 +14,7 @@
 mod hir;
 mod trigger;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::ops::Range;
 
 use aho_corasick::AhoCorasick;
@@ -27,6 +27,7 @@ use regex_syntax::hir::{Hir, Look};
 
 pub use hir::Group;
 
+use crate::rules::EntryTarget;
 use crate::rules::{
     CaptureId, Constraint, ConstraintTest, EntityId, LexiconId, Normalizer, RuleSet,
 };
@@ -48,7 +49,7 @@ pub struct Matcher {
     /// Rules without triggers: they run on every sentence.
     untriggered: Vec<usize>,
     /// Lexicon entries, normalised, for `in` constraints.
-    lexicon_sets: Vec<HashSet<String>>,
+    lexicon_entries: Vec<HashMap<String, EntryTarget>>,
     /// Entity constraints, compiled.
     entity_constraints: Vec<Vec<CompiledConstraint>>,
     /// Entity text normalisers.
@@ -134,14 +135,14 @@ impl Matcher {
         let mut trigger_rules: Vec<Vec<(usize, u8)>> = Vec::new();
         let mut full_masks = Vec::new();
         let mut untriggered = Vec::new();
-        let lexicon_sets: Vec<HashSet<String>> = rules
+        let lexicon_entries: Vec<HashMap<String, EntryTarget>> = rules
             .lexicons
             .iter()
             .map(|lexicon| {
                 lexicon
                     .entries
                     .iter()
-                    .map(|entry| normalize_str(&entry.text))
+                    .map(|entry| (normalize_str(&entry.text), entry.target.clone()))
                     .collect()
             })
             .collect();
@@ -238,7 +239,7 @@ impl Matcher {
             trigger_rules,
             full_masks,
             untriggered,
-            lexicon_sets,
+            lexicon_entries,
             entity_constraints,
             entity_normalizers,
         })
@@ -504,6 +505,12 @@ impl Matcher {
         best
     }
 
+    /// What the (normalised) lexicon entry `text` of `lexicon` stands for,
+    /// if it is an entry.
+    pub fn lexicon_entry(&self, lexicon: LexiconId, text: &str) -> Option<&EntryTarget> {
+        self.lexicon_entries[lexicon.0].get(text)
+    }
+
     /// The text of an entity mention after the entity's normalisers.
     pub fn entity_text(&self, entity: EntityId, text: &str) -> String {
         apply_text_normalizers(&self.entity_normalizers[entity.0], text)
@@ -511,7 +518,7 @@ impl Matcher {
 
     fn holds(&self, constraint: &CompiledConstraint, text: &str) -> bool {
         let result = match &constraint.test {
-            CompiledTest::InLexicon(lexicon) => self.lexicon_sets[lexicon.0].contains(text),
+            CompiledTest::InLexicon(lexicon) => self.lexicon_entries[lexicon.0].contains_key(text),
             CompiledTest::Regex(regex) => regex.is_match(text),
             CompiledTest::Length(op, bound) => {
                 let length = text.chars().count() as u64;
