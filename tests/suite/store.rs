@@ -34,8 +34,8 @@ fn build_rebuild_change_and_prune() {
     }
     let store = dir.join("graph.kgstore");
     let (store, docs) = (store.to_str().unwrap(), docs.to_str().unwrap());
-    let build = || {
-        run_ok(&[
+    let build = |extra: &[&str]| {
+        let mut args = vec![
             "build",
             "-q",
             "-r",
@@ -43,9 +43,11 @@ fn build_rebuild_change_and_prune() {
             docs,
             "--store",
             store,
-        ])
+        ];
+        args.extend(extra);
+        run_ok(&args)
     };
-    build();
+    build(&[]);
     let first = run_ok(&["export", "--store", store, "-f", "nquads"]);
     assert!(
         first.contains("<urn:kgrep:doc:teams.txt>"),
@@ -56,7 +58,7 @@ fn build_rebuild_change_and_prune() {
         "provenance stored"
     );
     // The same build again: an identical dump.
-    build();
+    build(&[]);
     assert_eq!(
         sorted_lines(&first),
         sorted_lines(&run_ok(&["export", "--store", store, "-f", "nquads"]))
@@ -67,7 +69,7 @@ fn build_rebuild_change_and_prune() {
         "中国联通湖北分公司党委成立青年突击队。",
     )
     .expect("write");
-    build();
+    build(&[]);
     let changed = run_ok(&[
         "export",
         "--store",
@@ -83,16 +85,7 @@ fn build_rebuild_change_and_prune() {
     );
     // A deleted document goes with --prune.
     std::fs::remove_file(Path::new(docs).join("community.txt")).expect("remove");
-    run_ok(&[
-        "build",
-        "-q",
-        "-r",
-        "examples/zh/news.kgr",
-        docs,
-        "--store",
-        store,
-        "--prune",
-    ]);
+    build(&["--prune"]);
     let pruned = run_ok(&["export", "--store", store, "-f", "nquads"]);
     assert!(!pruned.contains("community.txt"), "pruned document remains");
     // And `remove` takes one out by name.
