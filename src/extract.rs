@@ -20,7 +20,7 @@ use crate::rules::{CaptureKind, EntryTarget, LiteralOutput, Normalizer, RuleSet,
 use crate::text::{Normalized, normalize, read_date, read_number, split_sentences};
 
 /// The namespace of kgrep's own vocabulary (provenance).
-pub const KGREP_NS: &str = "urn:kgrep:vocab:";
+pub use crate::vocab::NS as KGREP_NS;
 
 /// A document to extract from.
 #[derive(Clone, Debug)]
@@ -49,9 +49,11 @@ impl Document {
 
 /// The IRI of the document at `path`.
 pub fn document_iri(path: &str) -> NamedNode {
-    let mut iri = String::from("urn:kgrep:doc:");
+    let mut iri = String::from(crate::vocab::DOCUMENT_PREFIX);
     crate::serialize::encode_path(path, &mut iri);
-    NamedNode::new(iri).unwrap_or_else(|_| NamedNode::new_unchecked("urn:kgrep:doc:invalid"))
+    NamedNode::new(iri).unwrap_or_else(|_| {
+        NamedNode::new_unchecked(format!("{}invalid", crate::vocab::DOCUMENT_PREFIX))
+    })
 }
 
 /// The year a document is about: a `year:` or `date:` line of front matter,

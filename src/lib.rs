@@ -35,6 +35,7 @@ pub mod diagnostic;
 pub mod extract;
 pub mod graph;
 pub mod matcher;
+pub mod provenance;
 #[cfg(feature = "store")]
 pub mod repl;
 pub mod rules;
@@ -45,3 +46,4 @@ pub mod span;
 pub mod store;
 pub mod syntax;
 pub mod text;
+pub mod vocab;

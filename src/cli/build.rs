@@ -8,14 +8,18 @@ use anstyle::AnsiColor;
 use anyhow::Result;
 use clap::Args;
 
+use oxigraph::model::NamedNode;
+
 use super::documents::{
-    InputArgs, collect_sources, extract_in_order, progress_bar, report_unreadable,
+    InputArgs, Source, collect_sources, extract_in_order, progress_bar, report_unreadable,
 };
 use super::load::load_rules;
 use super::query::{QueryOptions, run_query};
 use super::{Outcome, Output};
-use crate::extract::{Document, Extraction, document_iri};
-use crate::store::{GraphStore, StoredDocument};
+use crate::extract::document_iri;
+use crate::provenance::{DocumentFacts, document_hash, rules_fingerprint};
+use crate::store::ingest::{Added, Ingest, remove_documents};
+use crate::store::{GraphStore, StoreDir};
 
 /// Arguments of `kgrep build`.
 #[derive(Debug, Args)]
@@ -26,16 +30,19 @@ Examples:
   kgrep build -r examples/zh/news.kgr examples/zh/docs/ --query 'SELECT * WHERE { ?s ex:formed ?o }'
 
 Without --store the store lives in memory (use --query to ask it something).
-Each document is one named graph, urn:kgrep:doc:PATH; building again replaces a
-document's facts (nothing stale, nothing twice); --prune removes documents that
-are in the store but not in this build. Loads are atomic per batch of documents:
-a killed build leaves each document as it was or fully replaced.")]
+--store creates the store in an absent or empty directory, or updates a kgrep
+store. Queries see each distinct fact once, however many documents state it.
+A document is urn:kgrep:doc:PATH (PATH relative to the directory given);
+building again replaces the documents that changed and skips the others;
+--prune removes documents that are in the store but not in this build. A build
+is atomic: readers (query, export, repl) keep seeing the previous state until
+it is published whole; a killed build leaves the store as it was.")]
 pub struct BuildArgs {
     /// The rules and the documents.
     #[command(flatten)]
     pub input: InputArgs,
 
-    /// The on-disk store (a directory, created if needed).
+    /// The on-disk store (created in an absent or empty directory).
     #[arg(long, value_name = "DIR")]
     pub store: Option<PathBuf>,
 
@@ -51,7 +58,7 @@ pub struct BuildArgs {
     #[arg(long, value_name = "SPARQL")]
     pub query: Option<String>,
 
-    /// Documents per transaction when updating a store that is not empty.
+    /// Documents per batch (kept for scripts; writes stream in bounded batches).
     #[arg(long, default_value_t = 64, value_name = "N")]
     pub batch: usize,
 
@@ -67,181 +74,185 @@ pub struct BuildArgs {
 /// Runs `kgrep build`.
 pub fn run(args: &BuildArgs, output: &Output) -> Result<Outcome> {
     let started = Instant::now();
-    let store = match &args.store {
-        Some(path) => GraphStore::open(path)?,
-        None => GraphStore::in_memory()?,
-    };
-    let (extractor, _) = load_rules(&args.input.rules, output, args.quiet)?;
+    if args.batch == 0 {
+        anyhow::bail!("--batch must be at least 1");
+    }
+    let (extractor, sources_map) = load_rules(&args.input.rules, output, args.quiet)?;
+    let fingerprint = rules_fingerprint(&sources_map, args.input.year);
     let sources = collect_sources(&args.input.documents)?;
-    let fresh = store.is_empty()?;
-    let mut prefixes = store.prefixes()?;
-    for pair in &extractor.rules().prefixes {
-        if !prefixes.contains(pair) {
-            prefixes.retain(|(prefix, _)| *prefix != pair.0);
-            prefixes.push(pair.clone());
-        }
-    }
-    store.save_prefixes(&prefixes)?;
-    let provenance = !args.no_provenance;
-    let progress = progress_bar(sources.len(), args.quiet, "documents");
-    let mut outcome = Outcome::Success;
-    let mut pending: Vec<(String, Document, Extraction)> = Vec::new();
-    let mut documents = 0;
-    let mut facts = 0;
-    let mut quads = 0;
-    let flush = |pending: &mut Vec<(String, Document, Extraction)>| -> Result<usize> {
-        let stored: Vec<StoredDocument<'_>> = pending
-            .iter()
-            .map(|(path, document, extraction)| StoredDocument {
-                iri: &document.iri,
-                path,
-                facts: &extraction.facts,
-            })
-            .collect();
-        let written = store.replace_documents(&stored, provenance)?;
-        pending.clear();
-        Ok(written)
+    check_distinct_names(&sources)?;
+    let job = Job {
+        args,
+        output,
+        extractor: &extractor,
+        sources: &sources,
+        fingerprint: &fingerprint,
+        started,
     };
-    let mut fresh_batch: Vec<(String, Document, Extraction)> = Vec::new();
-    extract_in_order(
-        &extractor,
-        &sources,
-        args.input.lossy,
-        args.input.year,
-        |source, result| match result {
-            Ok((document, extraction)) => {
-                documents += 1;
-                facts += extraction.facts.len();
-                if args.verbose {
-                    progress.suspend(|| {
-                        output.status(
-                            "loaded",
-                            AnsiColor::Green,
-                            &format!("{} ({} facts)", source.name, extraction.facts.len()),
-                        )
-                    });
-                }
-                progress.inc(1);
-                progress.set_message(format!(
-                    "{facts} facts, {:.0} facts/s",
-                    facts as f64 / started.elapsed().as_secs_f64()
-                ));
-                if fresh {
-                    fresh_batch.push((source.name.clone(), document, extraction));
-                } else {
-                    pending.push((source.name.clone(), document, extraction));
-                    if pending.len() >= args.batch.max(1) {
-                        quads += flush(&mut pending)?;
-                    }
-                }
-                Ok(true)
-            }
-            Err(error) => {
-                outcome = Outcome::Problems;
-                Ok(report_unreadable(
-                    &progress,
-                    output,
-                    &error,
-                    args.input.fail_fast,
-                ))
-            }
-        },
-    )?;
-    if fresh {
-        // An empty store takes everything through the bulk loader: one commit.
-        let stored = fresh_batch
-            .iter()
-            .map(|(path, document, extraction)| StoredDocument {
-                iri: &document.iri,
-                path,
-                facts: &extraction.facts,
-            });
-        quads += store.bulk_load(stored, provenance)?;
-        // Empty documents exist too, for --prune.
-        let empty: Vec<StoredDocument<'_>> = fresh_batch
-            .iter()
-            .filter(|(_, _, extraction)| extraction.facts.is_empty())
-            .map(|(path, document, extraction)| StoredDocument {
-                iri: &document.iri,
-                path,
-                facts: &extraction.facts,
-            })
-            .collect();
-        if !empty.is_empty() {
-            store.replace_documents(&empty, provenance)?;
+    let (outcome, store) = match &args.store {
+        Some(path) => {
+            let dir = StoreDir::create(path)?;
+            let writer = dir.write()?;
+            let outcome = job.run(writer.store())?;
+            writer.commit()?;
+            let store = if args.query.is_some() {
+                Some(dir.reader()?)
+            } else {
+                None
+            };
+            (outcome, store)
         }
-    } else if !pending.is_empty() {
-        quads += flush(&mut pending)?;
-    }
-    progress.finish_and_clear();
-    let mut pruned = 0;
-    if args.prune {
-        let kept: HashSet<String> = sources
-            .iter()
-            .map(|source| document_iri(&source.name).into_string())
-            .collect();
-        let stale: Vec<(oxigraph::model::NamedNode, String)> = store
-            .documents()?
-            .into_iter()
-            .filter(|iri| !kept.contains(iri.as_str()))
-            .map(|iri| {
-                let path = path_of(iri.as_str());
-                (iri, path)
-            })
-            .collect();
-        pruned = stale.len();
-        store.remove_documents(&stale)?;
-    }
-    if !args.quiet {
-        let place = args.store.as_ref().map_or_else(
-            || "memory".to_owned(),
-            |path| format!("`{}`", path.display()),
-        );
-        let mut summary = format!(
-            "{documents} documents, {facts} facts, {quads} quads written to {place} in {:.2}s",
-            started.elapsed().as_secs_f64()
-        );
-        if pruned > 0 {
-            summary.push_str(&format!("; {pruned} stale documents pruned"));
+        None => {
+            let store = GraphStore::in_memory()?;
+            let outcome = job.run(&store)?;
+            (outcome, Some(store))
         }
-        output.status("built", AnsiColor::Green, &summary);
-    }
-    if let Some(query) = &args.query {
+    };
+    let mut outcome = outcome;
+    if let (Some(query), Some(store)) = (&args.query, &store) {
         let options = QueryOptions {
             format: None,
             timeout: None,
             update: false,
         };
-        prefixes.push(("kgrep".into(), crate::extract::KGREP_NS.into()));
-        if run_query(&store, query, "<query>", &prefixes, &options, output)? == Outcome::Problems {
+        let prefixes = store.prefixes()?;
+        if run_query(store, query, "<query>", &prefixes, &options, output)? == Outcome::Problems {
             outcome = Outcome::Problems;
         }
     }
     Ok(outcome)
 }
 
-/// The document path a document IRI was made from.
-pub fn path_of(iri: &str) -> String {
-    let encoded = iri
-        .strip_prefix(crate::store::DOCUMENT_PREFIX)
-        .unwrap_or(iri);
-    percent_decode(encoded)
+/// Two documents may not get one IRI (two folders both holding `x.txt`).
+fn check_distinct_names(sources: &[Source]) -> Result<()> {
+    let mut seen: std::collections::HashMap<&str, &Source> = std::collections::HashMap::new();
+    for source in sources {
+        if let Some(first) = seen.insert(&source.name, source) {
+            anyhow::bail!(
+                "`{}` and `{}` would both be the document `{}`; nothing was written\n\
+                 hint: give their common parent directory instead, or build them into separate stores",
+                first.path.display(),
+                source.path.display(),
+                source.name
+            );
+        }
+    }
+    Ok(())
 }
 
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut index = 0;
-    while index < bytes.len() {
-        if bytes[index] == b'%' && index + 3 <= bytes.len() {
-            if let Ok(byte) = u8::from_str_radix(&text[index + 1..index + 3], 16) {
-                out.push(byte);
-                index += 3;
-                continue;
+struct Job<'a> {
+    args: &'a BuildArgs,
+    output: &'a Output,
+    extractor: &'a crate::extract::Extractor,
+    sources: &'a [Source],
+    fingerprint: &'a sha2::Sha256,
+    started: Instant,
+}
+
+impl Job<'_> {
+    /// Extracts every document into `store`.
+    fn run(&self, store: &GraphStore) -> Result<Outcome> {
+        let (args, output) = (self.args, self.output);
+        let mut prefixes = store.prefixes()?;
+        for pair in &self.extractor.rules().prefixes {
+            if !prefixes.contains(pair) {
+                prefixes.retain(|(prefix, _)| *prefix != pair.0);
+                prefixes.push(pair.clone());
             }
         }
-        out.push(bytes[index]);
-        index += 1;
+        prefixes.sort();
+        // In the writer's copy: published together with the documents.
+        store.save_prefixes(&prefixes)?;
+        let mut ingest = Ingest::new(store, !args.no_provenance)?;
+        let progress = progress_bar(self.sources.len(), args.quiet, "documents");
+        let mut outcome = Outcome::Success;
+        let mut facts = 0;
+        extract_in_order(
+            self.extractor,
+            self.sources,
+            args.input.lossy,
+            args.input.year,
+            |source, result| match result {
+                Ok((document, extraction)) => {
+                    facts += extraction.facts.len();
+                    let hash = document_hash(self.fingerprint, &document.text);
+                    let added = ingest.add(&DocumentFacts {
+                        iri: &document.iri,
+                        path: &source.name,
+                        sha256: Some(&hash),
+                        facts: &extraction.facts,
+                    })?;
+                    if args.verbose {
+                        let what = match added {
+                            Added::New => "loaded",
+                            Added::Replaced => "replaced",
+                            Added::Unchanged => "unchanged",
+                        };
+                        progress.suspend(|| {
+                            output.status(
+                                what,
+                                AnsiColor::Green,
+                                &format!("{} ({} facts)", source.name, extraction.facts.len()),
+                            )
+                        });
+                    }
+                    progress.inc(1);
+                    progress.set_message(format!(
+                        "{facts} facts, {:.0} facts/s",
+                        facts as f64 / self.started.elapsed().as_secs_f64()
+                    ));
+                    Ok(true)
+                }
+                Err(error) => {
+                    outcome = Outcome::Problems;
+                    Ok(report_unreadable(
+                        &progress,
+                        output,
+                        &error,
+                        args.input.fail_fast,
+                    ))
+                }
+            },
+        )?;
+        progress.set_message("writing the store (sorting and indexing the quads)");
+        let stats = ingest.finish()?;
+        progress.finish_and_clear();
+        let mut pruned = 0;
+        if args.prune {
+            let kept: HashSet<String> = self
+                .sources
+                .iter()
+                .map(|source| document_iri(&source.name).into_string())
+                .collect();
+            let stale: Vec<NamedNode> = store
+                .documents()?
+                .into_iter()
+                .filter(|iri| !kept.contains(iri.as_str()))
+                .collect();
+            pruned = stale.len();
+            remove_documents(store, &stale)?;
+        }
+        if !args.quiet {
+            let place = args.store.as_ref().map_or_else(
+                || "memory".to_owned(),
+                |path| format!("`{}`", path.display()),
+            );
+            let documents = stats.new + stats.replaced + stats.unchanged;
+            let mut summary = format!(
+                "{documents} documents ({} new, {} replaced, {} unchanged), {facts} facts extracted; \
+                 {} quads written to {place}; the store holds {} distinct facts; {:.2}s",
+                stats.new,
+                stats.replaced,
+                stats.unchanged,
+                stats.quads,
+                store.fact_count()?,
+                self.started.elapsed().as_secs_f64()
+            );
+            if pruned > 0 {
+                summary.push_str(&format!("; {pruned} stale documents pruned"));
+            }
+            output.status("built", AnsiColor::Green, &summary);
+        }
+        Ok(outcome)
     }
-    String::from_utf8_lossy(&out).into_owned()
 }

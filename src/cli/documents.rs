@@ -18,8 +18,8 @@ pub struct InputArgs {
     #[arg(required = true, value_name = "DOC")]
     pub documents: Vec<PathBuf>,
 
-    /// The year of dates written without one (default: found in each document).
-    #[arg(long, value_name = "YEAR")]
+    /// The year of dates written without one, 1–9999 (default: found in each document).
+    #[arg(long, value_name = "YEAR", value_parser = clap::value_parser!(i32).range(1..=9999))]
     pub year: Option<i32>,
 
     /// Replace invalid UTF-8 instead of skipping the document.
@@ -108,10 +108,19 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>) -> std::io::Result<()> {
     Ok(())
 }
 
-/// `a/b.txt` with forward slashes and without a leading `./`.
+/// `a/b.txt`: the path's components joined by `/`, without `.`; a
+/// backslash in a Unix file name stays a character of the name.
 fn slash_path(path: &Path) -> String {
-    let text = path.to_string_lossy().replace('\\', "/");
-    text.trim_start_matches("./").to_owned()
+    use std::path::Component;
+    let parts: Vec<String> = path
+        .components()
+        .filter_map(|component| match component {
+            Component::CurDir => None,
+            Component::RootDir => Some(String::new()),
+            other => Some(other.as_os_str().to_string_lossy().into_owned()),
+        })
+        .collect();
+    parts.join("/")
 }
 
 pub fn progress_bar(total: usize, quiet: bool, unit: &str) -> ProgressBar {

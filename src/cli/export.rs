@@ -10,7 +10,7 @@ use oxigraph::io::RdfFormat;
 use oxigraph::model::NamedNode;
 
 use super::{Outcome, Output};
-use crate::store::GraphStore;
+use crate::store::StoreDir;
 
 /// Arguments of `kgrep export`.
 #[derive(Debug, Args)]
@@ -21,11 +21,14 @@ Examples:
   kgrep export --store graph.kgstore -f trig --no-provenance -o facts.trig
   kgrep export --store graph.kgstore --graph urn:kgrep:doc:news/a.txt -f ntriples
 
-Triple formats (turtle, ntriples, rdfxml) hold the facts of every
-document, each triple once; dataset formats (nquads, trig, jsonld) keep one graph per
-document and, unless --no-provenance, the provenance graphs. Only the prefixes
-the output uses are declared. -o writes atomically; its extension picks the
-format when -f is not given.")]
+Triple formats (turtle, ntriples, rdfxml) hold the facts (the default
+graph), each once. Dataset formats (nquads, trig, jsonld) hold the whole
+dataset: the facts, each match's support graph and each document's provenance
+graph (with --no-provenance, the facts alone), and the store's prefixes, so
+`kgrep load` of the file gives the store back. The export streams: the first
+quads come out at once, memory stays flat. -o writes atomically (a failed
+export leaves nothing behind); its extension picks the format when -f is not
+given; `-o -` is standard output.")]
 pub struct ExportArgs {
     /// The on-disk store.
     #[arg(long, value_name = "DIR", required = true)]
@@ -35,7 +38,7 @@ pub struct ExportArgs {
     #[arg(short, long, value_enum)]
     pub format: Option<ExportFormat>,
 
-    /// Export only this graph (a document IRI, or a provenance graph).
+    /// Export only this graph (a document's provenance graph, a match's support graph, …).
     #[arg(long, value_name = "IRI")]
     pub graph: Option<String>,
 
@@ -52,16 +55,21 @@ pub struct ExportArgs {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum ExportFormat {
     /// Turtle.
+    #[value(alias = "ttl")]
     Turtle,
     /// N-Triples.
+    #[value(alias = "nt")]
     Ntriples,
     /// N-Quads.
+    #[value(alias = "nq")]
     Nquads,
     /// TriG.
     Trig,
     /// RDF/XML.
+    #[value(alias = "rdf", alias = "xml")]
     Rdfxml,
     /// JSON-LD.
+    #[value(alias = "json-ld")]
     Jsonld,
 }
 
@@ -94,14 +102,14 @@ impl ExportFormat {
 
 /// Runs `kgrep export`.
 pub fn run(args: &ExportArgs, output: &Output) -> Result<Outcome> {
-    let store = GraphStore::open(&args.store)?;
+    let store = StoreDir::open(&args.store)?.reader()?;
+    let target = args
+        .output
+        .as_deref()
+        .filter(|path| path.as_os_str() != "-");
     let format = args
         .format
-        .or_else(|| {
-            args.output
-                .as_deref()
-                .and_then(ExportFormat::from_extension)
-        })
+        .or_else(|| target.and_then(ExportFormat::from_extension))
         .unwrap_or(ExportFormat::Turtle);
     let graph = args
         .graph
@@ -109,64 +117,62 @@ pub fn run(args: &ExportArgs, output: &Output) -> Result<Outcome> {
         .map(NamedNode::new)
         .transpose()
         .context("--graph needs an IRI")?;
-    let mut prefixes = store.prefixes()?;
-    if !args.no_provenance {
-        prefixes.push(("kgrep".into(), crate::extract::KGREP_NS.into()));
-    }
-    match &args.output {
-        None => {
-            let stdout = std::io::BufWriter::new(std::io::stdout().lock());
-            let (_, mut writer) = store.export(
-                format.rdf(),
-                graph.as_ref(),
-                !args.no_provenance,
-                &prefixes,
-                stdout,
-            )?;
-            writer.flush()?;
-        }
-        Some(path) => {
-            let directory = path
-                .parent()
-                .filter(|p| !p.as_os_str().is_empty())
-                .unwrap_or(Path::new("."));
-            let temporary = tempfile_in(directory, path)?;
-            let file = std::io::BufWriter::new(
-                std::fs::File::create(&temporary)
-                    .with_context(|| format!("cannot write `{}`", temporary.display()))?,
-            );
-            let (count, writer) = store.export(
-                format.rdf(),
-                graph.as_ref(),
-                !args.no_provenance,
-                &prefixes,
-                file,
-            )?;
-            writer
-                .into_inner()
-                .map_err(|error| error.into_error())?
-                .sync_all()?;
-            std::fs::rename(&temporary, path)
-                .with_context(|| format!("cannot write `{}`", path.display()))?;
-            let what = if format.rdf().supports_datasets() {
-                "quads"
-            } else {
-                "triples"
-            };
-            output.status(
-                "exported",
-                AnsiColor::Green,
-                &format!("{count} {what} to `{}`", path.display()),
-            );
-        }
-    }
+    let prefixes = store.prefixes()?;
+    let provenance = !args.no_provenance;
+    let Some(path) = target else {
+        let stdout = std::io::BufWriter::new(std::io::stdout().lock());
+        let (_, mut writer) =
+            store.export(format.rdf(), graph.as_ref(), provenance, &prefixes, stdout)?;
+        writer.flush()?;
+        return Ok(Outcome::Success);
+    };
+    let directory = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let temporary = TempFile(temporary_name(directory, path));
+    let write = || -> Result<usize> {
+        let file = std::io::BufWriter::new(
+            std::fs::File::create(&temporary.0)
+                .with_context(|| format!("cannot write `{}`", temporary.0.display()))?,
+        );
+        let (count, writer) =
+            store.export(format.rdf(), graph.as_ref(), provenance, &prefixes, file)?;
+        writer
+            .into_inner()
+            .map_err(|error| error.into_error())?
+            .sync_all()?;
+        std::fs::rename(&temporary.0, path)
+            .with_context(|| format!("cannot write `{}`", path.display()))?;
+        Ok(count)
+    };
+    let count = write()?;
+    let what = if format.rdf().supports_datasets() {
+        "quads"
+    } else {
+        "triples"
+    };
+    output.status(
+        "exported",
+        AnsiColor::Green,
+        &format!("{count} {what} to `{}`", path.display()),
+    );
     Ok(Outcome::Success)
 }
 
-fn tempfile_in(directory: &Path, target: &Path) -> Result<PathBuf> {
+/// A temporary file, removed when dropped (a no-op once renamed into place).
+struct TempFile(PathBuf);
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+fn temporary_name(directory: &Path, target: &Path) -> PathBuf {
     let name = target
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    Ok(directory.join(format!(".{name}.{}.tmp", std::process::id())))
+    directory.join(format!(".{name}.{}.tmp", std::process::id()))
 }

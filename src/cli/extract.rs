@@ -35,7 +35,7 @@ pub struct ExtractArgs {
     #[arg(short, long, value_enum, default_value_t = FormatArg::Ntriples)]
     pub format: FormatArg,
 
-    /// Add provenance statements (reification nodes) to RDF output.
+    /// N-Quads: add each match's span, rule and text, and its sentence (see ARCHITECTURE.md).
     #[arg(long)]
     pub provenance: bool,
 
@@ -49,7 +49,7 @@ pub struct ExtractArgs {
 pub enum FormatArg {
     /// N-Triples.
     Ntriples,
-    /// N-Quads, one named graph per document.
+    /// N-Quads: facts in the default graph, with their support graphs (`kgrep load` takes them).
     Nquads,
     /// Turtle, with the rules' prefixes.
     Turtle,
@@ -70,12 +70,19 @@ impl From<FormatArg> for Format {
 
 /// Runs `kgrep extract`.
 pub fn run(args: &ExtractArgs, output: &Output) -> Result<Outcome> {
+    let format: Format = args.format.into();
+    if args.provenance && !format.carries_provenance() {
+        anyhow::bail!(
+            "--provenance needs graphs, which {:?} has not: use `-f nquads` (the store's layout) or `-f jsonl`",
+            args.format
+        );
+    }
     let (extractor, _) = load_rules(&args.input.rules, output, args.quiet)?;
     let sources = collect_sources(&args.input.documents)?;
     let stdout = std::io::stdout().lock();
     let mut writer = FactWriter::new(
         std::io::BufWriter::new(stdout),
-        args.format.into(),
+        format,
         args.provenance,
         &extractor.rules().prefixes,
     )?;

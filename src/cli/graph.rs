@@ -15,12 +15,11 @@ use oxigraph::model::{Literal, NamedNode, Triple};
 use super::load::shorten;
 use super::results::write_table;
 use super::{Outcome, Output};
-use crate::extract::KGREP_NS;
 use crate::graph::EntityGraph;
-use crate::store::GraphStore;
+use crate::store::{GraphStore, StoreDir};
 
 /// The graph the `--save` option of `rank` writes to.
-pub const ANALYTICS_GRAPH: &str = "urn:kgrep:analytics";
+pub use crate::vocab::ANALYTICS_GRAPH;
 
 /// Arguments of `kgrep graph`.
 #[derive(Debug, Args)]
@@ -126,13 +125,23 @@ pub enum Measure {
 /// Runs `kgrep graph`.
 pub fn run(args: &GraphArgs, output: &Output) -> Result<Outcome> {
     let path = args.store.as_ref().context("--store DIR is required")?;
-    let store = GraphStore::open(path)?;
-    let prefixes = store.prefixes()?;
-    let graph = EntityGraph::from_triples(store.facts()?);
-    let mut out = std::io::BufWriter::new(output.stdout());
-    let outcome = analyse(&store, &graph, &prefixes, &args.command, output, &mut out)?;
-    out.flush()?;
-    Ok(outcome)
+    let dir = StoreDir::open(path)?;
+    let run = |store: &GraphStore| -> Result<Outcome> {
+        let prefixes = store.prefixes()?;
+        let graph = EntityGraph::from_triples(store.facts()?);
+        let mut out = std::io::BufWriter::new(output.stdout());
+        let outcome = analyse(store, &graph, &prefixes, &args.command, output, &mut out)?;
+        out.flush()?;
+        Ok(outcome)
+    };
+    if matches!(args.command, GraphCommand::Rank { save: true, .. }) {
+        let writer = dir.write()?;
+        let outcome = run(writer.store())?;
+        writer.commit()?;
+        Ok(outcome)
+    } else {
+        run(&dir.reader()?)
+    }
 }
 
 /// Runs one analysis on `graph` (projected from `store`), writing to `out`
@@ -257,6 +266,10 @@ pub fn analyse(
         } => {
             let degrees = graph.degrees();
             let ranks = graph.page_rank(0.85, 100);
+            // Ties in IRI order, whatever order the store listed the facts in.
+            let by_iri = |a: &petgraph::graph::NodeIndex, b: &petgraph::graph::NodeIndex| {
+                graph.graph[*a].iri.cmp(&graph.graph[*b].iri)
+            };
             let class = class.as_deref().map(|c| expand(c, prefixes));
             let mut nodes: Vec<petgraph::graph::NodeIndex> = graph
                 .graph
@@ -268,11 +281,16 @@ pub fn analyse(
                 })
                 .collect();
             match by {
-                Measure::Degree => {
-                    nodes.sort_by(|a, b| degrees[b.index()].cmp(&degrees[a.index()]).then(a.cmp(b)))
-                }
-                Measure::Pagerank => nodes
-                    .sort_by(|a, b| ranks[b.index()].total_cmp(&ranks[a.index()]).then(a.cmp(b))),
+                Measure::Degree => nodes.sort_by(|a, b| {
+                    degrees[b.index()]
+                        .cmp(&degrees[a.index()])
+                        .then_with(|| by_iri(a, b))
+                }),
+                Measure::Pagerank => nodes.sort_by(|a, b| {
+                    ranks[b.index()]
+                        .total_cmp(&ranks[a.index()])
+                        .then_with(|| by_iri(a, b))
+                }),
             }
             let rows: Vec<Vec<String>> = nodes
                 .iter()
@@ -298,7 +316,8 @@ pub fn analyse(
                 &rows,
             )?;
             if *save {
-                let vocab = |local: &str| NamedNode::new_unchecked(format!("{KGREP_NS}{local}"));
+                let vocab =
+                    |local: &str| NamedNode::new_unchecked(format!("{}{local}", crate::vocab::NS));
                 let triples: Vec<Triple> = graph
                     .graph
                     .node_indices()

@@ -11,7 +11,7 @@ use crate::diagnostic::Diagnostic;
 use crate::source::SourceMap;
 
 /// The CLI's view of stdout and stderr.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Output {
     choice: ColorChoice,
 }

@@ -12,8 +12,9 @@ use super::documents::{collect_sources, extract_in_order};
 use super::load::load_rules;
 use super::results::{ResultFormat, read_query_file, syntax_diagnostic, write_results};
 use super::{Outcome, Output};
-use crate::extract::KGREP_NS;
-use crate::store::{GraphStore, QueryTimer, StoreError, StoredDocument};
+use crate::provenance::DocumentFacts;
+use crate::store::ingest::Ingest;
+use crate::store::{GraphStore, QueryTimer, StoreDir, StoreError};
 
 /// Arguments of `kgrep query`.
 #[derive(Debug, Args)]
@@ -25,10 +26,12 @@ Examples:
   kgrep query --store graph.kgstore --update 'DELETE WHERE { ?s ex:wardCount ?n }'
 
 The rules' prefixes (and rdf, rdfs, xsd, kgrep) are declared for every query.
-The default graph is the union of the documents' graphs; provenance is in the
-graphs urn:kgrep:provenance:PATH (GRAPH ?g { ... }). Output: a table on a
-terminal, TSV otherwise; --format for the W3C result formats (SELECT, ASK) or
-an RDF format (CONSTRUCT, DESCRIBE).")]
+The default graph holds each distinct fact once; a fact's support is the graph
+of each match that produced it, and provenance is in each document's graph
+(see ARCHITECTURE.md). Queries read the store's published state, so they run
+while a build writes it. Output: a table on a terminal, TSV otherwise;
+--format for the W3C result formats (SELECT, ASK) or an RDF format
+(CONSTRUCT, DESCRIBE).")]
 pub struct QueryArgs {
     /// The SPARQL query (or update); `-` reads standard input.
     #[arg(value_name = "SPARQL", required_unless_present = "query_file")]
@@ -59,9 +62,9 @@ pub struct QueryArgs {
     #[arg(short, long, value_enum)]
     pub format: Option<ResultFormat>,
 
-    /// Cancel the query after this many seconds.
-    #[arg(long, value_name = "SECONDS")]
-    pub timeout: Option<f64>,
+    /// Cancel the query after this many seconds (a positive number).
+    #[arg(long, value_name = "SECONDS", value_parser = parse_timeout, allow_hyphen_values = true)]
+    pub timeout: Option<Duration>,
 
     /// Run a SPARQL UPDATE (changes the store).
     #[arg(long)]
@@ -86,42 +89,68 @@ pub fn run(args: &QueryArgs, output: &Output) -> Result<Outcome> {
         (Some(text), None) => text.clone(),
         (None, None) => bail!("give a query, or --query-file FILE"),
     };
-    let (store, mut prefixes) = if let Some(path) = &args.store {
-        let store = GraphStore::open(path)?;
-        let prefixes = store.prefixes()?;
-        (store, prefixes)
-    } else if !args.rules.is_empty() {
-        let (extractor, _) = load_rules(&args.rules, output, true)?;
-        let prefixes = extractor.rules().prefixes.clone();
-        let store = GraphStore::in_memory()?;
-        let sources = collect_sources(&args.documents)?;
-        let mut loaded = Vec::new();
-        extract_in_order(&extractor, &sources, false, None, |source, result| {
-            let (document, extraction) = result?;
-            loaded.push((source.name.clone(), document, extraction));
-            Ok(true)
-        })?;
-        let stored = loaded
-            .iter()
-            .map(|(path, document, extraction)| StoredDocument {
-                iri: &document.iri,
-                path,
-                facts: &extraction.facts,
-            });
-        store.bulk_load(stored, true)?;
-        (store, prefixes)
-    } else {
-        bail!("say what to query: --store DIR, or -r RULES --docs DOCS...");
-    };
-    if !prefixes.iter().any(|(prefix, _)| prefix == "kgrep") {
-        prefixes.push(("kgrep".into(), KGREP_NS.into()));
-    }
     let options = QueryOptions {
         format: args.format,
-        timeout: args.timeout.map(Duration::from_secs_f64),
+        timeout: args.timeout,
         update: args.update,
     };
+    if let Some(path) = &args.store {
+        let dir = StoreDir::open(path)?;
+        if args.update {
+            let writer = dir.write()?;
+            let prefixes = writer.store().prefixes()?;
+            let outcome = run_query(
+                writer.store(),
+                &query,
+                "<query>",
+                &prefixes,
+                &options,
+                output,
+            )?;
+            if outcome == Outcome::Success {
+                writer.commit()?;
+            }
+            return Ok(outcome);
+        }
+        let store = dir.reader()?;
+        let prefixes = store.prefixes()?;
+        return run_query(&store, &query, "<query>", &prefixes, &options, output);
+    }
+    if args.rules.is_empty() {
+        bail!("say what to query: --store DIR, or -r RULES --docs DOCS...");
+    }
+    let (extractor, _) = load_rules(&args.rules, output, true)?;
+    let store = GraphStore::in_memory()?;
+    store.save_prefixes(&extractor.rules().prefixes)?;
+    let sources = collect_sources(&args.documents)?;
+    let mut ingest = Ingest::new(&store, true)?;
+    extract_in_order(&extractor, &sources, false, None, |source, result| {
+        let (document, extraction) = result?;
+        ingest.add(&DocumentFacts {
+            iri: &document.iri,
+            path: &source.name,
+            sha256: None,
+            facts: &extraction.facts,
+        })?;
+        Ok(true)
+    })?;
+    ingest.finish()?;
+    let prefixes = store.prefixes()?;
     run_query(&store, &query, "<query>", &prefixes, &options, output)
+}
+
+/// `--timeout`: a positive, finite number of seconds.
+pub fn parse_timeout(text: &str) -> Result<Duration, String> {
+    let seconds: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{text}` is not a number of seconds"))?;
+    if !(seconds.is_finite() && seconds > 0.0) {
+        return Err(format!(
+            "the timeout must be a positive number of seconds, not `{text}`"
+        ));
+    }
+    Duration::try_from_secs_f64(seconds).map_err(|error| error.to_string())
 }
 
 /// Runs one query or update on `store` and prints its results (shared with
@@ -146,9 +175,19 @@ pub fn run_query(
         };
     }
     let token = CancellationToken::new();
-    let _timer = options
-        .timeout
-        .map(|limit| QueryTimer::start(limit, token.clone()));
+    // Oxigraph checks the token between solutions; a join or a sort that
+    // computes long before its first solution may not look. Past twice the
+    // limit, the command ends anyway.
+    let _timer = options.timeout.map(|limit| {
+        let error = output.clone();
+        QueryTimer::start(limit, token.clone()).with_deadline(limit * 2, move || {
+            error.error(&format!(
+                "the query was cancelled after {:.1}s (--timeout)",
+                limit.as_secs_f64()
+            ));
+            std::process::exit(1)
+        })
+    });
     let results = match store.query(query, prefixes, token) {
         Ok(results) => results,
         Err(StoreError::Syntax(error)) => {
@@ -171,12 +210,17 @@ pub fn run_query(
             stdout.flush()?;
             Ok(Outcome::Success)
         }
-        Err(error) if error.to_string().to_lowercase().contains("cancel") => {
+        Err(error)
+            if error
+                .downcast_ref::<oxigraph::sparql::QueryEvaluationError>()
+                .is_some_and(crate::store::is_cancelled) =>
+        {
             let limit = options.timeout.unwrap_or_default();
-            bail!(
+            output.error(&format!(
                 "the query was cancelled after {:.1}s (--timeout)",
                 limit.as_secs_f64()
-            )
+            ));
+            Ok(Outcome::Problems)
         }
         Err(error) => Err(error),
     }

@@ -6,10 +6,10 @@ use anstyle::AnsiColor;
 use anyhow::Result;
 use clap::Args;
 
-use super::build::path_of;
 use super::{Outcome, Output};
 use crate::extract::document_iri;
-use crate::store::GraphStore;
+use crate::store::StoreDir;
+use crate::store::ingest::remove_documents;
 
 /// Arguments of `kgrep remove`.
 #[derive(Debug, Args)]
@@ -32,29 +32,34 @@ pub struct RemoveArgs {
 
 /// Runs `kgrep remove`.
 pub fn run(args: &RemoveArgs, output: &Output) -> Result<Outcome> {
-    let store = GraphStore::open(&args.store)?;
+    let dir = StoreDir::open(&args.store)?;
+    let writer = dir.write()?;
+    let store = writer.store();
     let present = store.documents()?;
     let mut removing = Vec::new();
     let mut outcome = Outcome::Success;
     for name in &args.documents {
-        let iri = if name.starts_with(crate::store::DOCUMENT_PREFIX) {
+        let iri = if name.starts_with(crate::vocab::DOCUMENT_PREFIX) {
             oxigraph::model::NamedNode::new(name.clone())?
         } else {
             document_iri(name)
         };
         if present.contains(&iri) {
-            let path = path_of(iri.as_str());
-            removing.push((iri, path));
+            removing.push(iri);
         } else {
             output.error(&format!("no document `{name}` in the store"));
             outcome = Outcome::Problems;
         }
     }
-    store.remove_documents(&removing)?;
+    let facts = remove_documents(store, &removing)?;
+    writer.commit()?;
     output.status(
         "removed",
         AnsiColor::Green,
-        &format!("{} documents", removing.len()),
+        &format!(
+            "{} documents; {facts} facts no other document states left the store",
+            removing.len()
+        ),
     );
     Ok(outcome)
 }

@@ -7,7 +7,7 @@ use clap::Args;
 
 use super::{Outcome, Output};
 use crate::repl::{Session, Step, run as run_repl};
-use crate::store::GraphStore;
+use crate::store::{GraphStore, StoreDir};
 
 /// Arguments of `kgrep repl`.
 #[derive(Debug, Args)]
@@ -18,6 +18,9 @@ Examples:
   kgrep repl --store graph.kgstore -c 'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }'
   kgrep repl --store graph.kgstore --bail < report.sparql
 
+The REPL reads the store's latest published state at each statement, so it
+runs beside a build; a write (update, .load, .rank --save) takes the writer
+lock for its duration and publishes its result; --read-only refuses writes.
 Type SPARQL; a statement ends when its brackets and strings close and it parses
 (never on `;`). Dot-commands: .help lists them. With standard input piped,
 statements and commands run in order; --bail stops at the first error (exit 1).
@@ -42,19 +45,29 @@ pub struct ReplArgs {
     /// Stop at the first error, with exit status 1.
     #[arg(long)]
     pub bail: bool,
+
+    /// Never write the store (updates, .load and .rank --save are refused).
+    #[arg(long)]
+    pub read_only: bool,
 }
 
 /// Runs `kgrep repl`.
 pub fn run(args: &ReplArgs, output: &Output) -> Result<Outcome> {
-    let store = match &args.store {
-        Some(path) => GraphStore::open(path)?,
-        None => GraphStore::in_memory()?,
+    let (store, dir) = match &args.store {
+        Some(path) => {
+            let dir = StoreDir::open(path)?;
+            (dir.reader()?, Some(dir))
+        }
+        None => (GraphStore::in_memory()?, None),
     };
     let mut session = Session::new(
         store,
         args.rules.clone(),
         Output::new(super::ColorWhen::Auto),
     )?;
+    if let Some(dir) = dir {
+        session = session.with_dir(dir, args.read_only)?;
+    }
     if !args.documents.is_empty() {
         session.load(&args.documents)?;
     }

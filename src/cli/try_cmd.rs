@@ -34,7 +34,7 @@ pub struct TryArgs {
     pub text: String,
 
     /// The year of dates written without one.
-    #[arg(long, value_name = "YEAR")]
+    #[arg(long, value_name = "YEAR", value_parser = clap::value_parser!(i32).range(1..=9999))]
     pub year: Option<i32>,
 }
 

@@ -26,11 +26,18 @@ use crate::cli::load::{load_rules, shorten};
 use crate::cli::results::{ResultFormat, syntax_diagnostic, write_results};
 use crate::extract::{Extractor, KGREP_NS};
 use crate::graph::EntityGraph;
-use crate::store::{GraphStore, StoreError, StoredDocument};
+use crate::provenance::DocumentFacts;
+use crate::store::ingest::Ingest;
+use crate::store::{GraphStore, StoreDir, StoreError};
 
 /// A REPL session: the store, the rules, the settings.
 pub struct Session {
     store: GraphStore,
+    /// The on-disk store, when there is one: each write publishes a new
+    /// state, and each statement reads the latest published one.
+    dir: Option<StoreDir>,
+    generation: u64,
+    read_only: bool,
     prefixes: Vec<(String, String)>,
     rule_files: Vec<PathBuf>,
     extractor: Option<Extractor>,
@@ -78,6 +85,9 @@ impl Session {
         };
         Ok(Session {
             store,
+            dir: None,
+            generation: 0,
+            read_only: false,
             prefixes,
             rule_files,
             extractor,
@@ -90,6 +100,46 @@ impl Session {
             running: Arc::new(Mutex::new(None)),
             output,
         })
+    }
+
+    /// Reads (and, unless `read_only`, writes) the on-disk store `dir`;
+    /// `self`'s store must be `dir`'s reader.
+    pub fn with_dir(mut self, dir: StoreDir, read_only: bool) -> Result<Session> {
+        self.generation = dir.generation()?;
+        self.dir = Some(dir);
+        self.read_only = read_only;
+        Ok(self)
+    }
+
+    /// Runs `change` on a writable store: in memory, the store itself; on
+    /// disk, a writer's copy, published when `change` succeeds (a second
+    /// writer meanwhile gets "locked"; readers go on reading).
+    fn change<T>(&mut self, change: impl FnOnce(&GraphStore) -> Result<T>) -> Result<T> {
+        if self.read_only {
+            bail!("the store is open read-only (kgrep repl --read-only)");
+        }
+        self.graph = None;
+        let Some(dir) = &self.dir else {
+            return change(&self.store);
+        };
+        let writer = dir.write()?;
+        let value = change(writer.store())?;
+        writer.commit()?;
+        self.store = dir.reader()?;
+        self.generation = dir.generation()?;
+        Ok(value)
+    }
+
+    /// Reads the latest published state of an on-disk store.
+    fn refresh(&mut self) -> Result<()> {
+        if let Some(dir) = &self.dir {
+            if dir.generation()? != self.generation {
+                self.store = dir.reader()?;
+                self.generation = dir.generation()?;
+                self.graph = None;
+            }
+        }
+        Ok(())
     }
 
     /// Loads documents with the current rules (for `kgrep repl -r RULES --docs DOCS`).
@@ -113,19 +163,25 @@ impl Session {
             },
         )?;
         progress.finish_and_clear();
-        let stored: Vec<StoredDocument<'_>> = extracted
-            .iter()
-            .map(|(path, (document, extraction))| StoredDocument {
-                iri: &document.iri,
-                path,
-                facts: &extraction.facts,
-            })
-            .collect();
-        let quads = self.store.replace_documents(&stored, true)?;
         let facts: usize = extracted.iter().map(|(_, (_, e))| e.facts.len()).sum();
+        let stats = self.change(|store| {
+            let mut ingest = Ingest::new(store, true)?;
+            for (path, (document, extraction)) in &extracted {
+                ingest.add(&DocumentFacts {
+                    iri: &document.iri,
+                    path,
+                    sha256: None,
+                    facts: &extraction.facts,
+                })?;
+            }
+            Ok(ingest.finish()?)
+        })?;
         self.say(&format!(
-            "loaded {} documents: {facts} facts ({quads} quads)",
-            extracted.len()
+            "loaded {} documents ({} new, {} replaced): {facts} facts ({} quads)",
+            extracted.len(),
+            stats.new,
+            stats.replaced,
+            stats.quads
         ));
         for document in documents {
             if !self.loaded.contains(document) {
@@ -143,6 +199,7 @@ impl Session {
             return Ok(Step::Continue);
         }
         let started = Instant::now();
+        self.refresh()?;
         let step = if let Some(command) = statement.strip_prefix('.') {
             self.command(command)?
         } else {
@@ -157,14 +214,18 @@ impl Session {
 
     fn sparql(&mut self, text: &str) -> Result<()> {
         if looks_like_update(text) {
-            return match self.store.update(text, &self.prefixes) {
+            let prefixes = self.prefixes.clone();
+            let result = self.change(|store| match store.update(text, &prefixes) {
+                Ok(()) => Ok(Ok(())),
+                Err(StoreError::Syntax(error)) => Ok(Err(error)),
+                Err(error) => Err(error.into()),
+            })?;
+            return match result {
                 Ok(()) => {
-                    self.graph = None;
                     self.say("ok");
                     Ok(())
                 }
-                Err(StoreError::Syntax(error)) => self.syntax_error(text, &error),
-                Err(error) => Err(error.into()),
+                Err(error) => self.syntax_error(text, &error),
             };
         }
         let token = CancellationToken::new();
@@ -193,7 +254,11 @@ impl Session {
         match result {
             Ok(_) => Ok(()),
             Err(error) if error.is::<Reported>() => Err(error),
-            Err(error) if error.to_string().to_lowercase().contains("cancel") => {
+            Err(error)
+                if error
+                    .downcast_ref::<oxigraph::sparql::QueryEvaluationError>()
+                    .is_some_and(crate::store::is_cancelled) =>
+            {
                 Err(anyhow!("query cancelled"))
             }
             Err(error) => Err(error),
@@ -343,15 +408,27 @@ impl Session {
                     self.graph = Some(EntityGraph::from_triples(self.store.facts()?));
                 }
                 let mut buffer = Vec::new();
-                let graph = self.graph.as_ref().expect("graph");
-                analyse(
-                    &self.store,
-                    graph,
-                    &self.prefixes,
-                    &command,
-                    &self.output,
-                    &mut buffer,
-                )?;
+                let graph = self.graph.take().expect("graph");
+                let (prefixes, output) = (self.prefixes.clone(), self.output.clone());
+                let saves = matches!(command, GraphCommand::Rank { save: true, .. });
+                let result = if saves {
+                    self.change(|store| {
+                        analyse(store, &graph, &prefixes, &command, &output, &mut buffer)
+                    })
+                } else {
+                    analyse(
+                        &self.store,
+                        &graph,
+                        &prefixes,
+                        &command,
+                        &output,
+                        &mut buffer,
+                    )
+                };
+                if !saves {
+                    self.graph = Some(graph);
+                }
+                result?;
                 self.write(&buffer)?;
             }
             _ => unreachable!("every command is handled"),
@@ -439,7 +516,7 @@ impl Session {
     }
 
     fn facts_per_rule(&self) -> Result<std::collections::BTreeMap<String, usize>> {
-        let query = "SELECT ?rule (COUNT(?f) AS ?n) WHERE { GRAPH ?g { ?f kgrep:rule ?rule } } GROUP BY ?rule";
+        let query = "SELECT ?rule (COUNT(*) AS ?n) WHERE { GRAPH ?d { ?m kgrep:rule ?rule } GRAPH ?m { ?s ?p ?o } } GROUP BY ?rule";
         let mut counts = std::collections::BTreeMap::new();
         if let oxigraph::sparql::QueryResults::Solutions(solutions) =
             self.store
@@ -470,11 +547,10 @@ impl Session {
         let node = graph.find(term, &self.prefixes)?;
         let iri = graph.graph[node].iri.clone();
         let query = format!(
-            "SELECT ?s ?p ?o ?document ?sentence ?rule ?text ?start ?end ?whole ?from WHERE {{ GRAPH ?g {{ \
-             ?f rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o ; kgrep:document ?document ; kgrep:sentence ?sentence ; \
-             kgrep:rule ?rule ; kgrep:text ?text ; kgrep:start ?start ; kgrep:end ?end . \
-             OPTIONAL {{ ?f kgrep:inSentence ?n . ?n kgrep:text ?whole ; kgrep:start ?from }} }} \
-             FILTER(?s = <{iri}> || ?o = <{iri}>) }} ORDER BY ?document ?sentence"
+            "SELECT ?s ?p ?o ?document ?sentence ?rule ?text ?start ?end ?whole ?from WHERE {{ \
+             {{ GRAPH ?m {{ <{iri}> ?p ?o }} BIND(<{iri}> AS ?s) }} UNION {{ GRAPH ?m {{ ?s ?p <{iri}> }} BIND(<{iri}> AS ?o) }} \
+             GRAPH ?document {{ ?m kgrep:rule ?rule ; kgrep:text ?text ; kgrep:start ?start ; kgrep:end ?end ; kgrep:sentence ?n . \
+             ?n kgrep:index ?sentence ; kgrep:text ?whole ; kgrep:start ?from }} }} ORDER BY ?document ?sentence ?start ?s ?p ?o"
         );
         let mut text = String::new();
         if let oxigraph::sparql::QueryResults::Solutions(solutions) =
@@ -529,10 +605,9 @@ impl Session {
 
     fn stats(&mut self) -> Result<()> {
         let documents = self.store.documents()?.len();
-        let facts = self.store.facts()?.len();
+        let facts = self.store.fact_count()?;
         let mut text = format!(
-            "{} quads; {facts} distinct facts in {documents} documents\n",
-            self.store.len()?
+            "{facts} facts (distinct triples in the default graph) from {documents} documents\n"
         );
         for (title, query) in [
             (
@@ -540,8 +615,8 @@ impl Session {
                 "SELECT ?class (COUNT(DISTINCT ?e) AS ?entities) WHERE { ?e a ?class } GROUP BY ?class ORDER BY DESC(?entities)",
             ),
             (
-                "facts per rule",
-                "SELECT ?rule (COUNT(?f) AS ?facts) WHERE { GRAPH ?g { ?f kgrep:rule ?rule } } GROUP BY ?rule ORDER BY DESC(?facts)",
+                "matches per rule",
+                "SELECT ?rule (COUNT(?m) AS ?matches) WHERE { GRAPH ?d { ?m kgrep:rule ?rule } } GROUP BY ?rule ORDER BY DESC(?matches)",
             ),
         ] {
             text.push_str(&format!("{title}:\n"));

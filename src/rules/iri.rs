@@ -75,7 +75,9 @@ fn is_ucschar(c: char) -> bool {
         | 0x70000..=0x7FFFD | 0x80000..=0x8FFFD | 0x90000..=0x9FFFD
         | 0xA0000..=0xAFFFD | 0xB0000..=0xBFFFD | 0xC0000..=0xCFFFD
         | 0xD0000..=0xDFFFD | 0xE1000..=0xEFFFD);
-    allowed && !c.is_whitespace()
+    // RFC 3987 §4.1: bidirectional formatting characters must not appear.
+    let bidi = matches!(code, 0x200E | 0x200F | 0x202A..=0x202E | 0x2066..=0x2069 | 0x061C);
+    allowed && !bidi && !c.is_whitespace()
 }
 
 /// Whether `value` is a valid lexical form of `datatype`, for the XSD

@@ -42,12 +42,21 @@ pub fn split_sentences(text: &str) -> Vec<Range<usize>> {
             continue;
         }
         let mut end = None;
+        if offset + c.len_utf8() - start > MAX_SENTENCE_BYTES && offset > start {
+            // Too long without an end: cut before this character.
+            push_trimmed(text, start..offset, &mut sentences);
+            start = offset;
+            if c != '\n' && c != '\r' && !ENDS.contains(&c) {
+                continue;
+            }
+        }
         if c == '\n' || c == '\r' {
             end = Some(offset);
         } else if ENDS.contains(&c) || (c == '.' && ends_with_period(text, offset)) {
             let mut after = offset + c.len_utf8();
             while let Some(&(next_offset, next)) = chars.peek() {
-                if ENDS.contains(&next) || CLOSERS.contains(&next) || next == '.' {
+                let fits = next_offset + next.len_utf8() - start <= MAX_SENTENCE_BYTES;
+                if fits && (ENDS.contains(&next) || CLOSERS.contains(&next) || next == '.') {
                     after = next_offset + next.len_utf8();
                     chars.next();
                 } else {
@@ -55,11 +64,6 @@ pub fn split_sentences(text: &str) -> Vec<Range<usize>> {
                 }
             }
             end = Some(after);
-        } else if offset + c.len_utf8() - start > MAX_SENTENCE_BYTES {
-            // Too long without an end: cut before this character.
-            push_trimmed(text, start..offset, &mut sentences);
-            start = offset;
-            continue;
         }
         if let Some(end) = end {
             push_trimmed(text, start..end, &mut sentences);
@@ -161,6 +165,23 @@ mod tests {
     #[test]
     fn semicolons_and_line_breaks_split() {
         assert_eq!(sentences("甲；乙\n\n丙"), ["甲；", "乙", "丙"]);
+    }
+
+    #[test]
+    fn the_cap_holds_for_runs_of_sentence_ends_too() {
+        for text in [
+            format!("x{}", "!".repeat(5000)),
+            format!("{}。{}", "字".repeat(1000), "」".repeat(3000)),
+            "。".repeat(3000),
+            format!("{}{}", "字".repeat(1365), ".".repeat(5000)),
+        ] {
+            let ranges = split_sentences(&text);
+            assert!(
+                ranges.iter().all(|r| r.len() <= MAX_SENTENCE_BYTES),
+                "{:?}",
+                ranges.iter().map(|r| r.len()).max()
+            );
+        }
     }
 
     #[test]

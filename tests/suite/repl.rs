@@ -80,7 +80,10 @@ SELECT ?h ?n WHERE { ?h ex:wardCount ?n }
         out.contains("【雷神山医院") && out.contains("】"),
         ".why marks the span in its sentence: {out}"
     );
-    assert!(out.contains("urn:kgrep:provenance:"), ".graphs: {out}");
+    assert!(
+        out.contains("urn:kgrep:doc:hospitals.txt#m0"),
+        ".graphs: {out}"
+    );
     assert!(
         out.contains("ex: <http://kgrep.example/zh/>"),
         ".prefixes: {out}"

@@ -96,3 +96,26 @@ pub fn example_store(name: &str, documents: &str) -> (PathBuf, String) {
     );
     (dir, store)
 }
+
+/// A file of `../shared/` (the corpus beside a developer's checkout; a
+/// user's fresh clone has none; `KGREP_SHARED` points elsewhere). Outside CI a
+/// missing file skips the test with a note; in CI it fails the test.
+pub fn shared_file(relative: &str) -> Option<PathBuf> {
+    let shared = std::env::var_os("KGREP_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("../shared"));
+    let path = shared.join(relative);
+    if path.exists() {
+        return Some(path);
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "CI needs {} (the shared corpus beside the checkout)",
+        path.display()
+    );
+    eprintln!(
+        "note: {} is not here (a fresh clone has no ../shared); skipping",
+        path.display()
+    );
+    None
+}

@@ -1,0 +1,195 @@
+//! Streaming documents into a store, and taking them out.
+//!
+//! [`Ingest`] is the store's sink: it takes each document's facts as
+//! extraction produces them and hands their quads to Oxigraph's bulk loader
+//! in batches of [`BATCH_QUADS`], so memory is bounded by a batch, not by the
+//! corpus. A document already in the store is first removed (a transaction),
+//! unless its text hash says it is unchanged. Removal keeps the default graph
+//! a set with support: a fact goes only when no support graph holds it.
+//! Atomicity comes from the store directory: a writer's copy is published
+//! whole or not at all ([`super::disk`]).
+
+use std::collections::HashSet;
+
+use oxigraph::model::{GraphName, GraphNameRef, NamedNode, NamedNodeRef, Quad, Triple};
+use oxigraph::store::{BulkLoader, Transaction};
+
+use super::{GraphStore, StoreError};
+use crate::provenance::{DocumentFacts, document_quads};
+use crate::vocab;
+
+/// Memory the bulk loader may use, in MB.
+pub const BULK_MEMORY_MB: usize = 256;
+/// Quads handed to the bulk loader at once.
+pub const BATCH_QUADS: usize = 100_000;
+
+/// What happened to one document.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Added {
+    /// It was not in the store.
+    New,
+    /// An earlier version was replaced.
+    Replaced,
+    /// The store already had this text (same hash): nothing was written.
+    Unchanged,
+}
+
+/// Counts of an ingest.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct IngestStats {
+    /// Documents new to the store.
+    pub new: usize,
+    /// Documents whose earlier version was replaced.
+    pub replaced: usize,
+    /// Documents skipped as unchanged.
+    pub unchanged: usize,
+    /// Quads handed to the store.
+    pub quads: usize,
+}
+
+/// The store's sink: see the module docs.
+pub struct Ingest<'a> {
+    store: &'a GraphStore,
+    loader: Option<BulkLoader<'a>>,
+    pending: Vec<Quad>,
+    provenance: bool,
+    fresh: bool,
+    stats: IngestStats,
+}
+
+impl<'a> Ingest<'a> {
+    /// A sink into `store`; `provenance` stores matches and sentences.
+    pub fn new(store: &'a GraphStore, provenance: bool) -> Result<Ingest<'a>, StoreError> {
+        store.check_writable()?;
+        Ok(Ingest {
+            store,
+            loader: None,
+            pending: Vec::new(),
+            provenance,
+            fresh: store.documents()?.is_empty(),
+            stats: IngestStats::default(),
+        })
+    }
+
+    /// Adds one document (replacing its earlier version).
+    pub fn add(&mut self, document: &DocumentFacts<'_>) -> Result<Added, StoreError> {
+        let mut added = Added::New;
+        if !self.fresh {
+            let existing = self.store.documents_present(document.iri)?;
+            if existing {
+                let hash = self.store.document_hash(document.iri)?;
+                if hash.is_some() && hash.as_deref() == document.sha256 {
+                    self.stats.unchanged += 1;
+                    return Ok(Added::Unchanged);
+                }
+                remove_documents(self.store, std::slice::from_ref(document.iri))?;
+                added = Added::Replaced;
+            }
+        }
+        let pending = &mut self.pending;
+        document_quads(document, self.provenance, |quad| {
+            pending.push(quad);
+            Ok::<_, StoreError>(())
+        })?;
+        if self.pending.len() >= BATCH_QUADS {
+            self.flush()?;
+        }
+        match added {
+            Added::New => self.stats.new += 1,
+            Added::Replaced => self.stats.replaced += 1,
+            Added::Unchanged => {}
+        }
+        Ok(added)
+    }
+
+    fn flush(&mut self) -> Result<(), StoreError> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        self.stats.quads += self.pending.len();
+        let store = self.store.inner();
+        let loader = self.loader.get_or_insert_with(|| {
+            store
+                .bulk_loader()
+                .with_max_memory_size_in_megabytes(BULK_MEMORY_MB)
+        });
+        loader.load_quads(self.pending.drain(..))?;
+        Ok(())
+    }
+
+    /// Writes what is pending and commits the bulk load.
+    pub fn finish(mut self) -> Result<IngestStats, StoreError> {
+        self.flush()?;
+        if let Some(loader) = self.loader.take() {
+            loader.commit()?;
+        }
+        Ok(self.stats)
+    }
+}
+
+impl GraphStore {
+    /// Whether `document` is in the store.
+    pub fn documents_present(&self, document: &NamedNode) -> Result<bool, StoreError> {
+        let marker = Quad::new(
+            document.clone(),
+            oxigraph::model::vocab::rdf::TYPE,
+            crate::provenance::document_class().into_owned(),
+            document.clone(),
+        );
+        Ok(self.store.contains(marker.as_ref())?)
+    }
+}
+
+/// Removes `documents` (their support graphs and provenance) in one
+/// transaction, and each fact of theirs that no other support graph holds.
+/// Returns how many facts left the default graph.
+pub fn remove_documents(store: &GraphStore, documents: &[NamedNode]) -> Result<usize, StoreError> {
+    store.check_writable()?;
+    let rule = NamedNodeRef::new_unchecked(vocab::term::RULE);
+    let mut transaction = store.inner().start_transaction()?;
+    let mut facts = HashSet::new();
+    for document in documents {
+        let matches: Vec<NamedNode> = transaction
+            .quads_for_pattern(None, Some(rule), None, Some(document.as_ref().into()))
+            .filter_map(|quad| match quad.map(|quad| quad.subject) {
+                Ok(oxigraph::model::NamedOrBlankNode::NamedNode(node)) => Some(Ok(node)),
+                Ok(_) => None,
+                Err(error) => Some(Err(error)),
+            })
+            .collect::<Result<_, _>>()?;
+        for matched in &matches {
+            for quad in
+                transaction.quads_for_pattern(None, None, None, Some(matched.as_ref().into()))
+            {
+                facts.insert(Triple::from(quad?));
+            }
+            transaction.remove_named_graph(matched.as_ref())?;
+        }
+        transaction.remove_named_graph(document.as_ref())?;
+    }
+    let mut removed = 0;
+    for fact in facts {
+        if !is_supported(&transaction, &fact)? {
+            transaction.remove(fact.as_ref().in_graph(GraphNameRef::DefaultGraph));
+            removed += 1;
+        }
+    }
+    transaction.commit()?;
+    Ok(removed)
+}
+
+fn is_supported(transaction: &Transaction<'_>, fact: &Triple) -> Result<bool, StoreError> {
+    for quad in transaction.quads_for_pattern(
+        Some(fact.subject.as_ref()),
+        Some(fact.predicate.as_ref()),
+        Some(fact.object.as_ref()),
+        None,
+    ) {
+        if let GraphName::NamedNode(graph) = &quad?.graph_name {
+            if vocab::is_support_graph(graph.as_str()) {
+                return Ok(true);
+            }
+        }
+    }
+    Ok(false)
+}
