@@ -11,7 +11,8 @@ use clap::Args;
 use oxigraph::model::NamedNode;
 
 use super::documents::{
-    InputArgs, Source, collect_sources, extract_in_order, progress_bar, report_unreadable,
+    InputArgs, Source, collect_sources, extract_in_order, finishing, progress_bar,
+    report_unreadable,
 };
 use super::load::load_rules;
 use super::query::{QueryOptions, run_query};
@@ -214,7 +215,10 @@ impl Job<'_> {
                 }
             },
         )?;
-        progress.set_message("writing the store (sorting and indexing the quads)");
+        finishing(
+            &progress,
+            &format!("{facts} facts extracted; writing the store (sorting and indexing the quads)"),
+        );
         let stats = ingest.finish()?;
         progress.finish_and_clear();
         let mut pruned = 0;

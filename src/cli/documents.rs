@@ -99,10 +99,18 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>) -> std::io::Result<()> {
         if name.to_string_lossy().starts_with('.') {
             continue;
         }
-        if entry.file_type()?.is_dir() {
+        // Read only regular files (a FIFO or a device would block or never
+        // end); follow links to files, not to directories (no cycles).
+        let kind = entry.file_type()?;
+        if kind.is_dir() {
             walk(&path, files)?;
-        } else {
+        } else if kind.is_file() || std::fs::metadata(&path).is_ok_and(|m| m.is_file()) {
             files.push(path);
+        } else {
+            eprintln!(
+                "warning: `{}` is not a regular file (a FIFO, socket or device); skipped",
+                path.display()
+            );
         }
     }
     Ok(())
@@ -135,6 +143,20 @@ pub fn progress_bar(total: usize, quiet: bool, unit: &str) -> ProgressBar {
         .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     bar
+}
+
+/// Turns a finished document bar into a spinner for work after the last
+/// document (a bulk load's sort and index), so it never sits at "eta 0s".
+pub fn finishing(bar: &ProgressBar, message: &str) {
+    if bar.is_hidden() {
+        return;
+    }
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {msg} [{elapsed_precise}]")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    bar.set_message(message.to_owned());
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
 }
 
 /// Extracts `sources` in parallel, one document per worker at a time (memory

@@ -83,7 +83,6 @@ pub fn run(args: &LoadArgs, output: &Output) -> Result<Outcome> {
     let dir = StoreDir::create(&args.store)?;
     let writer = dir.write()?;
     let store = writer.store();
-    let before = store.len()?;
     let mut prefixes = store.prefixes()?;
     let mut read = 0;
     for (file, format) in args.files.iter().zip(formats) {
@@ -111,7 +110,6 @@ pub fn run(args: &LoadArgs, output: &Output) -> Result<Outcome> {
     }
     prefixes.sort();
     store.save_prefixes(&prefixes)?;
-    let added = store.len()?.saturating_sub(before);
     writer.commit()?;
     if !args.quiet {
         let seconds = started.elapsed().as_secs_f64();
@@ -119,7 +117,7 @@ pub fn run(args: &LoadArgs, output: &Output) -> Result<Outcome> {
             "loaded",
             AnsiColor::Green,
             &format!(
-                "{read} quads read, {added} new in the store, in {seconds:.2}s ({:.0} quads/s)",
+                "{read} quads in {seconds:.2}s ({:.0} quads/s)",
                 read as f64 / seconds
             ),
         );

@@ -48,6 +48,10 @@ pub struct Session {
     redirect: Option<(PathBuf, File)>,
     graph: Option<EntityGraph>,
     running: Arc<Mutex<Option<CancellationToken>>>,
+    /// Cancels the statement running now (Ctrl-C): queries and dot-commands alike.
+    current: CancellationToken,
+    /// How many `.read`s are running inside each other.
+    reading: usize,
     output: Output,
 }
 
@@ -98,6 +102,8 @@ impl Session {
             redirect: None,
             graph: None,
             running: Arc::new(Mutex::new(None)),
+            current: CancellationToken::new(),
+            reading: 0,
             output,
         })
     }
@@ -200,12 +206,27 @@ impl Session {
         }
         let started = Instant::now();
         self.refresh()?;
+        self.current = CancellationToken::new();
+        *self.running.lock().expect("lock") = Some(self.current.clone());
         let step = if let Some(command) = statement.strip_prefix('.') {
-            self.command(command)?
+            self.command(command)
         } else {
-            self.sparql(statement)?;
-            Step::Continue
+            self.sparql(statement).map(|()| Step::Continue)
         };
+        *self.running.lock().expect("lock") = None;
+        let step = step.map_err(|error| {
+            let cancelled = error
+                .downcast_ref::<StoreError>()
+                .is_some_and(StoreError::is_cancelled)
+                || error
+                    .downcast_ref::<oxigraph::sparql::QueryEvaluationError>()
+                    .is_some_and(crate::store::is_cancelled);
+            if cancelled {
+                anyhow!("query cancelled")
+            } else {
+                error
+            }
+        })?;
         if self.timer {
             self.say(&format!("time: {:.3}s", started.elapsed().as_secs_f64()));
         }
@@ -228,8 +249,7 @@ impl Session {
                 Err(error) => self.syntax_error(text, &error),
             };
         }
-        let token = CancellationToken::new();
-        *self.running.lock().expect("lock") = Some(token.clone());
+        let token = self.current.clone();
         let result = (|| -> Result<usize> {
             let results = match self.store.query(text, &self.prefixes, token) {
                 Ok(results) => results,
@@ -250,7 +270,6 @@ impl Session {
             self.write(&buffer)?;
             Ok(count)
         })();
-        *self.running.lock().expect("lock") = None;
         match result {
             Ok(_) => Ok(()),
             Err(error) if error.is::<Reported>() => Err(error),
@@ -325,12 +344,24 @@ impl Session {
             }
             "read" => {
                 let path = args.first().context("usage: .read FILE")?;
+                if self.reading >= MAX_READ_DEPTH {
+                    bail!(
+                        "`.read {path}`: scripts read scripts more than {MAX_READ_DEPTH} deep (does a file read itself?)"
+                    );
+                }
                 let script = std::fs::read_to_string(path)
                     .with_context(|| format!("cannot read `{path}`"))?;
+                self.reading += 1;
+                let mut step = Ok(Step::Continue);
                 for statement in split_script(&script) {
-                    if self.execute(&statement)? == Step::Quit {
-                        return Ok(Step::Quit);
+                    step = self.execute(&statement);
+                    if !matches!(step, Ok(Step::Continue)) {
+                        break;
                     }
+                }
+                self.reading -= 1;
+                if step? == Step::Quit {
+                    return Ok(Step::Quit);
                 }
             }
             "prefix" => {
@@ -520,7 +551,7 @@ impl Session {
         let mut counts = std::collections::BTreeMap::new();
         if let oxigraph::sparql::QueryResults::Solutions(solutions) =
             self.store
-                .query(query, &self.prefixes, CancellationToken::new())?
+                .query(query, &self.prefixes, self.current.clone())?
         {
             for solution in solutions {
                 let solution = solution?;
@@ -540,12 +571,8 @@ impl Session {
         if term.is_empty() {
             bail!("usage: .why TERM (an IRI, a prefixed name or a label)");
         }
-        if self.graph.is_none() {
-            self.graph = Some(EntityGraph::from_triples(self.store.facts()?));
-        }
-        let graph = self.graph.as_ref().expect("graph");
-        let node = graph.find(term, &self.prefixes)?;
-        let iri = graph.graph[node].iri.clone();
+        // Looked up in the store's indexes: no projection of the whole graph.
+        let iri = self.store.find_entity(term, &self.prefixes)?.into_string();
         let query = format!(
             "SELECT ?s ?p ?o ?document ?sentence ?rule ?text ?start ?end ?whole ?from WHERE {{ \
              {{ GRAPH ?m {{ <{iri}> ?p ?o }} BIND(<{iri}> AS ?s) }} UNION {{ GRAPH ?m {{ ?s ?p <{iri}> }} BIND(<{iri}> AS ?o) }} \
@@ -555,7 +582,7 @@ impl Session {
         let mut text = String::new();
         if let oxigraph::sparql::QueryResults::Solutions(solutions) =
             self.store
-                .query(&query, &self.prefixes, CancellationToken::new())?
+                .query(&query, &self.prefixes, self.current.clone())?
         {
             for solution in solutions {
                 let solution = solution?;
@@ -635,7 +662,7 @@ impl Session {
     fn table(&self, query: &str) -> Result<Vec<u8>> {
         let results = self
             .store
-            .query(query, &self.prefixes, CancellationToken::new())?;
+            .query(query, &self.prefixes, self.current.clone())?;
         let mut buffer = Vec::new();
         write_results(
             results,
@@ -663,6 +690,9 @@ impl Session {
         let _ = writeln!(self.output.stderr(), "{message}");
     }
 }
+
+/// How deep `.read` may nest (a script that reads itself stops here).
+const MAX_READ_DEPTH: usize = 32;
 
 /// The error of a statement that was already reported.
 #[derive(Debug, thiserror::Error)]

@@ -93,6 +93,9 @@ pub fn load_all(paths: &[PathBuf], loader: &dyn SourceLoader) -> Result<Loaded, 
     })
 }
 
+/// How deep includes may nest: each level is a stack frame of the reader.
+pub const MAX_INCLUDE_DEPTH: usize = 200;
+
 struct Reader<'a> {
     loader: &'a dyn SourceLoader,
     sources: SourceMap,
@@ -163,6 +166,19 @@ impl Reader<'_> {
             return;
         }
         if self.sources.find(&key).is_some() {
+            return;
+        }
+        if stack.len() >= MAX_INCLUDE_DEPTH {
+            self.diagnostics.push(
+                Diagnostic::error(
+                    "include-too-deep",
+                    from,
+                    include.span,
+                    format!("includes nest more than {MAX_INCLUDE_DEPTH} files deep"),
+                )
+                .with_label("this include goes one deeper")
+                .with_hint("include the files from one main file instead of from each other"),
+            );
             return;
         }
         let text = match self.loader.read(&path) {

@@ -127,6 +127,8 @@ struct Lowerer<'a> {
     entity_refs: Vec<Vec<(usize, FileId, Span)>>,
     /// Fragments being expanded, to find cycles.
     expanding: Vec<String>,
+    /// Fragment uses expanded so far (bounded: doubling fragments are exponential).
+    expansions: usize,
     /// Names of declarations that did not parse: no follow-on errors about them.
     broken_names: HashSet<String>,
     broken_rules: HashSet<String>,
@@ -136,6 +138,11 @@ struct Lowerer<'a> {
     quiet: usize,
     quiet_errors: Vec<Diagnostic>,
 }
+
+/// How deep fragments may nest inside each other (each level is a stack frame).
+pub const MAX_FRAGMENT_DEPTH: usize = 64;
+/// How many fragment uses one rule set may expand in all.
+pub const MAX_FRAGMENT_EXPANSIONS: usize = 1_000_000;
 
 impl<'a> Lowerer<'a> {
     fn new(
@@ -166,6 +173,7 @@ impl<'a> Lowerer<'a> {
             used: HashSet::new(),
             entity_refs: Vec::new(),
             expanding: Vec::new(),
+            expansions: 0,
             quiet: 0,
             quiet_errors: Vec::new(),
             broken_names: HashSet::new(),
@@ -1019,6 +1027,41 @@ impl Lowerer<'_> {
                     .with_label(format!("{chain} → {}", name.text))
                     .with_hint("patterns cannot be recursive; spell out the nesting you need");
                     self.diagnostics.push(diagnostic);
+                    return Pattern::Any;
+                }
+                if self.expanding.len() >= MAX_FRAGMENT_DEPTH {
+                    if self.reported_cycles.insert(vec!["(depth)".to_owned()]) {
+                        self.diagnostics.push(
+                            Diagnostic::error(
+                                "fragment-too-deep",
+                                file,
+                                name.span,
+                                format!(
+                                    "fragments nest more than {MAX_FRAGMENT_DEPTH} deep here"
+                                ),
+                            )
+                            .with_label(format!("`{}` goes one deeper", name.text))
+                            .with_hint("flatten the chain: a fragment may use others, but not 64 levels of them"),
+                        );
+                    }
+                    return Pattern::Any;
+                }
+                self.expansions += 1;
+                if self.expansions > MAX_FRAGMENT_EXPANSIONS {
+                    if self.reported_cycles.insert(vec!["(size)".to_owned()]) {
+                        self.diagnostics.push(
+                            Diagnostic::error(
+                                "fragment-expansion-too-large",
+                                file,
+                                name.span,
+                                format!(
+                                    "expanding the fragments makes more than {MAX_FRAGMENT_EXPANSIONS} copies"
+                                ),
+                            )
+                            .with_label(format!("`{}` is expanded here", name.text))
+                            .with_hint("a fragment used twice in a fragment used twice … doubles at each level; use a lexicon or a repetition instead"),
+                        );
+                    }
                     return Pattern::Any;
                 }
                 let (fragment_file, fragment) = self.fragment_decls[decl.index].clone();

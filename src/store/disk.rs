@@ -136,10 +136,16 @@ impl StoreDir {
             let file = File::create(&temporary)?;
             std::io::Write::write_all(&mut &file, text.as_bytes())?;
             file.sync_all()?;
-            std::fs::rename(&temporary, self.path.join(MARKER))?;
-            File::open(&self.path)?.sync_all()
+            std::fs::rename(&temporary, self.path.join(MARKER))
         };
-        write().map_err(|error| io_error(&self.path, error))
+        write().map_err(|error| {
+            let _ = std::fs::remove_file(&temporary);
+            io_error(&self.path, error)
+        })?;
+        // Published once renamed; syncing the directory makes it durable, and
+        // a failure there must not undo the publication.
+        let _ = File::open(&self.path).and_then(|dir| dir.sync_all());
+        Ok(())
     }
 
     fn generation_path(&self, generation: u64) -> PathBuf {
@@ -153,6 +159,8 @@ impl StoreDir {
             .truncate(false)
             .write(true)
             .open(&path)
+            // A store this user may only read: lock the file if it is there.
+            .or_else(|_| File::open(&path))
             .map_err(|error| io_error(&path, error))
     }
 
@@ -169,15 +177,19 @@ impl StoreDir {
             if generation == 0 {
                 return Ok((Store::new()?, None));
             }
-            let lock = self.reader_lock(generation)?;
-            lock.lock_shared()
-                .map_err(|error| io_error(&self.path, error))?;
+            // Without a lock file (a read-only store nobody read before),
+            // read unlocked: no writer can run there either.
+            let lock = self.reader_lock(generation).ok();
+            if let Some(lock) = &lock {
+                lock.lock_shared()
+                    .map_err(|error| io_error(&self.path, error))?;
+            }
             // Published again meanwhile? Then the old one may be going: retry.
             if self.marker()?.generation != generation {
                 continue;
             }
             let store = Store::open_read_only(self.generation_path(generation))?;
-            return Ok((store, Some(ReadGuard { _lock: lock })));
+            return Ok((store, lock.map(|lock| ReadGuard { _lock: lock })));
         }
     }
 
@@ -233,9 +245,22 @@ impl StoreDir {
             .collect()
     }
 
-    /// Deletes every generation but `keep` that no reader holds.
+    /// Deletes every generation but `keep` that no reader holds, and the
+    /// reader lock files of generations that are gone.
     fn collect_garbage(&self, keep: u64) {
-        for generation in self.generations() {
+        let mut generations = self.generations();
+        if let Ok(entries) = std::fs::read_dir(&self.path) {
+            generations.extend(entries.filter_map(|entry| {
+                let name = entry.ok()?.file_name().into_string().ok()?;
+                name.strip_prefix("gen-")?
+                    .strip_suffix(".readers")?
+                    .parse::<u64>()
+                    .ok()
+            }));
+        }
+        generations.sort_unstable();
+        generations.dedup();
+        for generation in generations {
             if generation == keep {
                 continue;
             }

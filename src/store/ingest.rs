@@ -82,18 +82,29 @@ impl<'a> Ingest<'a> {
                     self.stats.unchanged += 1;
                     return Ok(Added::Unchanged);
                 }
+                // Commit what is loaded so far first: the removal must see the
+                // support loaded since (and an in-memory store's loader holds
+                // the lock a transaction needs).
+                self.commit_loader()?;
                 remove_documents(self.store, std::slice::from_ref(document.iri))?;
                 added = Added::Replaced;
             }
         }
-        let pending = &mut self.pending;
-        document_quads(document, self.provenance, |quad| {
+        let provenance = self.provenance;
+        let (store, loader, pending, stats) = (
+            self.store,
+            &mut self.loader,
+            &mut self.pending,
+            &mut self.stats,
+        );
+        // Flushed as they come: one document's quads never pile up either.
+        document_quads(document, provenance, |quad| {
             pending.push(quad);
+            if pending.len() >= BATCH_QUADS {
+                flush(store, loader, pending, stats)?;
+            }
             Ok::<_, StoreError>(())
         })?;
-        if self.pending.len() >= BATCH_QUADS {
-            self.flush()?;
-        }
         match added {
             Added::New => self.stats.new += 1,
             Added::Replaced => self.stats.replaced += 1,
@@ -102,29 +113,51 @@ impl<'a> Ingest<'a> {
         Ok(added)
     }
 
-    fn flush(&mut self) -> Result<(), StoreError> {
-        if self.pending.is_empty() {
-            return Ok(());
+    fn commit_loader(&mut self) -> Result<(), StoreError> {
+        flush(
+            self.store,
+            &mut self.loader,
+            &mut self.pending,
+            &mut self.stats,
+        )?;
+        if let Some(loader) = self.loader.take() {
+            loader.commit()?;
         }
-        self.stats.quads += self.pending.len();
-        let store = self.store.inner();
-        let loader = self.loader.get_or_insert_with(|| {
-            store
-                .bulk_loader()
-                .with_max_memory_size_in_megabytes(BULK_MEMORY_MB)
-        });
-        loader.load_quads(self.pending.drain(..))?;
         Ok(())
     }
 
     /// Writes what is pending and commits the bulk load.
     pub fn finish(mut self) -> Result<IngestStats, StoreError> {
-        self.flush()?;
-        if let Some(loader) = self.loader.take() {
-            loader.commit()?;
-        }
+        self.commit_loader()?;
         Ok(self.stats)
     }
+}
+
+/// Oxigraph's bulk loader as kgrep uses it: bounded memory, and writing as it
+/// goes (atomicity comes from the store directory: a writer's copy is
+/// published whole or not at all), so RocksDB compacts while loading.
+pub(crate) fn bulk_loader(store: &GraphStore) -> BulkLoader<'_> {
+    store
+        .inner()
+        .bulk_loader()
+        .with_max_memory_size_in_megabytes(BULK_MEMORY_MB)
+        .without_atomicity()
+}
+
+/// Hands the pending quads to the bulk loader (started on first use).
+fn flush<'a>(
+    store: &'a GraphStore,
+    loader: &mut Option<BulkLoader<'a>>,
+    pending: &mut Vec<Quad>,
+    stats: &mut IngestStats,
+) -> Result<(), StoreError> {
+    if pending.is_empty() {
+        return Ok(());
+    }
+    stats.quads += pending.len();
+    let loader = loader.get_or_insert_with(|| bulk_loader(store));
+    loader.load_quads(pending.drain(..))?;
+    Ok(())
 }
 
 impl GraphStore {
@@ -140,33 +173,38 @@ impl GraphStore {
     }
 }
 
-/// Removes `documents` (their support graphs and provenance) in one
-/// transaction, and each fact of theirs that no other support graph holds.
-/// Returns how many facts left the default graph.
+/// Removes `documents` (their support graphs and provenance), one
+/// transaction each (memory follows one document; atomicity comes from the
+/// store directory), and each fact of theirs that no support graph still
+/// holds. Returns how many facts left the default graph.
 pub fn remove_documents(store: &GraphStore, documents: &[NamedNode]) -> Result<usize, StoreError> {
     store.check_writable()?;
+    let mut removed = 0;
+    for document in documents {
+        removed += remove_document(store, document)?;
+    }
+    Ok(removed)
+}
+
+fn remove_document(store: &GraphStore, document: &NamedNode) -> Result<usize, StoreError> {
     let rule = NamedNodeRef::new_unchecked(vocab::term::RULE);
     let mut transaction = store.inner().start_transaction()?;
     let mut facts = HashSet::new();
-    for document in documents {
-        let matches: Vec<NamedNode> = transaction
-            .quads_for_pattern(None, Some(rule), None, Some(document.as_ref().into()))
-            .filter_map(|quad| match quad.map(|quad| quad.subject) {
-                Ok(oxigraph::model::NamedOrBlankNode::NamedNode(node)) => Some(Ok(node)),
-                Ok(_) => None,
-                Err(error) => Some(Err(error)),
-            })
-            .collect::<Result<_, _>>()?;
-        for matched in &matches {
-            for quad in
-                transaction.quads_for_pattern(None, None, None, Some(matched.as_ref().into()))
-            {
-                facts.insert(Triple::from(quad?));
-            }
-            transaction.remove_named_graph(matched.as_ref())?;
+    let matches: Vec<NamedNode> = transaction
+        .quads_for_pattern(None, Some(rule), None, Some(document.as_ref().into()))
+        .filter_map(|quad| match quad.map(|quad| quad.subject) {
+            Ok(oxigraph::model::NamedOrBlankNode::NamedNode(node)) => Some(Ok(node)),
+            Ok(_) => None,
+            Err(error) => Some(Err(error)),
+        })
+        .collect::<Result<_, _>>()?;
+    for matched in &matches {
+        for quad in transaction.quads_for_pattern(None, None, None, Some(matched.as_ref().into())) {
+            facts.insert(Triple::from(quad?));
         }
-        transaction.remove_named_graph(document.as_ref())?;
+        transaction.remove_named_graph(matched.as_ref())?;
     }
+    transaction.remove_named_graph(document.as_ref())?;
     let mut removed = 0;
     for fact in facts {
         if !is_supported(&transaction, &fact)? {

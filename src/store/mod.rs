@@ -288,6 +288,78 @@ impl GraphStore {
         Ok(None)
     }
 
+    /// The entity `name` stands for: an IRI (`<…>` or bare), a prefixed name
+    /// (`ex:team\/辽宁医疗队` or `ex:team/辽宁医疗队`), or a label, looked up in
+    /// the default graph's indexes.
+    pub fn find_entity(
+        &self,
+        name: &str,
+        prefixes: &[(String, String)],
+    ) -> Result<NamedNode, crate::graph::LookupError> {
+        let lookup = || -> Result<Option<NamedNode>, StoreError> {
+            let name = name.trim();
+            let bare = name.trim_start_matches('<').trim_end_matches('>');
+            let mut candidates = vec![bare.to_owned()];
+            if let Some((prefix, local)) = name.split_once(':') {
+                if let Some((_, namespace)) = prefixes.iter().find(|(p, _)| p == prefix) {
+                    candidates.push(format!("{namespace}{}", local.replace('\\', "")));
+                }
+            }
+            for candidate in candidates {
+                let Ok(node) = NamedNode::new(candidate) else {
+                    continue;
+                };
+                let default = Some(GraphNameRef::DefaultGraph);
+                let as_subject = self
+                    .store
+                    .quads_for_pattern(Some(node.as_ref().into()), None, None, default)
+                    .next()
+                    .transpose()?
+                    .is_some();
+                let as_object = as_subject
+                    || self
+                        .store
+                        .quads_for_pattern(None, None, Some(node.as_ref().into()), default)
+                        .next()
+                        .transpose()?
+                        .is_some();
+                if as_object {
+                    return Ok(Some(node));
+                }
+            }
+            Ok(None)
+        };
+        let not_found = || crate::graph::LookupError::NotFound(name.to_owned());
+        if let Some(node) = lookup().map_err(|_| not_found())? {
+            return Ok(node);
+        }
+        let mut matching = std::collections::BTreeSet::new();
+        for quad in self.store.quads_for_pattern(
+            None,
+            Some(oxigraph::model::vocab::rdfs::LABEL),
+            None,
+            Some(GraphNameRef::DefaultGraph),
+        ) {
+            let Ok(quad) = quad else { break };
+            if let (NamedOrBlankNode::NamedNode(node), Term::Literal(label)) =
+                (quad.subject, &quad.object)
+            {
+                if label.value() == name.trim() {
+                    matching.insert(node);
+                }
+            }
+        }
+        let mut matching: Vec<NamedNode> = matching.into_iter().collect();
+        match matching.len() {
+            0 => Err(not_found()),
+            1 => Ok(matching.remove(0)),
+            _ => Err(crate::graph::LookupError::Ambiguous {
+                name: name.to_owned(),
+                candidates: matching.into_iter().map(NamedNode::into_string).collect(),
+            }),
+        }
+    }
+
     /// Replaces the graph `graph` with `triples` (for materialised analytics).
     pub fn replace_graph(&self, graph: &NamedNode, triples: &[Triple]) -> Result<(), StoreError> {
         self.check_writable()?;
@@ -391,10 +463,7 @@ impl GraphStore {
         let loaded = GraphName::NamedNode(NamedNode::new_unchecked(vocab::LOADED_GRAPH));
         let external = !format.supports_datasets();
         let mut parser = RdfParser::from_format(format).for_reader(reader);
-        let mut loader = self
-            .store
-            .bulk_loader()
-            .with_max_memory_size_in_megabytes(ingest::BULK_MEMORY_MB);
+        let mut loader = ingest::bulk_loader(self);
         let mut count = 0;
         let quads = parser.by_ref().flat_map(|quad| {
             let (first, second) = match quad {
@@ -446,6 +515,10 @@ impl GraphStore {
             None if !format.supports_datasets() || !provenance => Some(GraphNameRef::DefaultGraph),
             None => None,
         };
+        // A dataset of the facts alone marks them as loaded data, so that a
+        // `kgrep load` of it keeps them whatever documents come and go.
+        let facts_alone = format.supports_datasets() && graph.is_none() && !provenance;
+        let loaded = GraphName::NamedNode(NamedNode::new_unchecked(vocab::LOADED_GRAPH));
         for quad in self.store.quads_for_pattern(None, None, None, graph_filter) {
             let quad = quad?;
             if xml {
@@ -453,12 +526,19 @@ impl GraphStore {
             }
             if format.supports_datasets() {
                 serializer.serialize_quad(&quad)?;
+                if facts_alone {
+                    serializer.serialize_quad(&Quad {
+                        graph_name: loaded.clone(),
+                        ..quad
+                    })?;
+                    count += 1;
+                }
             } else {
                 serializer.serialize_triple(&Triple::from(quad))?;
             }
             count += 1;
         }
-        if format.supports_datasets() && graph.is_none() && !provenance {
+        if facts_alone {
             // The prefixes, so that a load restores them.
             for quad in prefix_quads(prefixes) {
                 serializer.serialize_quad(&quad)?;
