@@ -85,7 +85,7 @@ for fmt in ["ntriples", "nquads", "turtle", "trig", "rdfxml", "jsonld"]:
     print(f"export -f {fmt:8}: first byte {first:6.3f}s, all {total:6.2f}s, peak RSS {rss:6.0f} MB")
 seconds, _ = measured([kgrep, "query", "--store", store, "ASK {}"])
 print(f"open + ASK {{}}: {seconds:.3f}s (target < 2 s)")
-for command in [".stats", ".rank", ".why 北京"]:
+for command in [".stats", ".rank", ".why <http://kgrep.example/bench/place/北京>"]:
     seconds, rss = measured([kgrep, "repl", "--store", store, "-c", command])
     print(f"repl -c '{command}': {seconds:.3f}s, peak RSS {rss:.0f} MB")
 PY

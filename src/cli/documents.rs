@@ -159,9 +159,10 @@ pub fn finishing(bar: &ProgressBar, message: &str) {
     bar.enable_steady_tick(std::time::Duration::from_millis(120));
 }
 
-/// Extracts `sources` in parallel, one document per worker at a time (memory
-/// follows the largest document, not the corpus), and hands each result to
-/// `sink` in the order of `sources`. `sink` returns whether to go on.
+/// Extracts `sources` in parallel, one document per worker at a time and at
+/// most [`IN_FLIGHT_BYTES`] of text at once (memory follows the largest
+/// document, not the corpus), and hands each result to `sink` in the order
+/// of `sources`. `sink` returns whether to go on.
 pub fn extract_in_order(
     extractor: &crate::extract::Extractor,
     sources: &[Source],
@@ -173,8 +174,8 @@ pub fn extract_in_order(
     ) -> Result<bool>,
 ) -> Result<()> {
     use rayon::prelude::*;
-    let batch = rayon::current_num_threads();
-    for chunk in sources.chunks(batch) {
+    let threads = rayon::current_num_threads();
+    for chunk in in_flight(sources, threads) {
         let results: Vec<_> = chunk
             .par_iter()
             .map_init(
@@ -194,6 +195,30 @@ pub fn extract_in_order(
         }
     }
     Ok(())
+}
+
+/// Text that may be extracted at once, across threads: a document's facts
+/// are held until they are handed on, so big documents go one at a time.
+const IN_FLIGHT_BYTES: u64 = 8 << 20;
+
+/// `sources` cut into runs of at most `threads` documents and, unless a run is
+/// one document, at most [`IN_FLIGHT_BYTES`] of text.
+fn in_flight(sources: &[Source], threads: usize) -> Vec<&[Source]> {
+    let size = |source: &Source| std::fs::metadata(&source.path).map_or(0, |m| m.len());
+    let mut runs = Vec::new();
+    let (mut start, mut bytes) = (0, 0);
+    for (index, source) in sources.iter().enumerate() {
+        let next = size(source);
+        if index > start && (index - start >= threads.max(1) || bytes + next > IN_FLIGHT_BYTES) {
+            runs.push(&sources[start..index]);
+            (start, bytes) = (index, 0);
+        }
+        bytes += next;
+    }
+    if start < sources.len() {
+        runs.push(&sources[start..]);
+    }
+    runs
 }
 
 /// Reports a document that could not be read (above the progress bar);

@@ -436,7 +436,9 @@ impl Session {
             "path" | "neighbors" | "components" | "rank" | "dot" => {
                 let command = graph_command(name, &args)?;
                 if self.graph.is_none() {
-                    self.graph = Some(EntityGraph::from_triples(self.store.facts()?));
+                    self.graph = Some(EntityGraph::from_triples(
+                        self.store.facts_until(&self.current)?,
+                    ));
                 }
                 let mut buffer = Vec::new();
                 let graph = self.graph.take().expect("graph");
