@@ -45,6 +45,11 @@ pub struct Cli {
     #[arg(long, value_enum, default_value_t = ColorWhen::Auto, global = true)]
     pub color: ColorWhen,
 
+    /// Threads for parallel work (extraction; default: one per core).
+    #[arg(short = 'j', long = "threads", value_name = "N", global = true,
+          value_parser = clap::value_parser!(u16).range(1..))]
+    pub threads: Option<u16>,
+
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -57,6 +62,7 @@ Examples:
   kgrep fmt --check rules/*.kgr          exit 1 if any file is not formatted
   kgrep extract -r examples/zh/news.kgr examples/zh/docs/ > facts.nt
   kgrep extract -r rules.kgr -f jsonl corpus/    facts with provenance, one JSON object a line
+  kgrep -j 4 build -r rules.kgr corpus/ --store graph.kgstore    four extraction threads
   kgrep test examples/zh/news.kgr        run the tests beside the rules
   kgrep try -r examples/zh/news.kgr \"中国五矿集结46名突击队队员\"
   kgrep build -r examples/zh/news.kgr examples/zh/docs/ --store graph.kgstore
@@ -130,6 +136,12 @@ pub enum Outcome {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let output = Output::new(cli.color);
+    if let Some(threads) = cli.threads {
+        // Only fails if a pool exists already, which it cannot here.
+        let _ = rayon::ThreadPoolBuilder::new()
+            .num_threads(usize::from(threads))
+            .build_global();
+    }
     let result = match &cli.command {
         Command::Check(args) => check::run(args, &output),
         Command::Fmt(args) => fmt::run(args, &output),

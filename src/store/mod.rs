@@ -519,6 +519,20 @@ impl GraphStore {
         prefixes: &[(String, String)],
         writer: W,
     ) -> Result<(usize, W), StoreError> {
+        let cancel = CancellationToken::new();
+        self.export_until(format, graph, provenance, prefixes, writer, &cancel)
+    }
+
+    /// [`export`](Self::export), stopped by `cancel` ([`StoreError::Cancelled`]).
+    pub fn export_until<W: std::io::Write>(
+        &self,
+        format: RdfFormat,
+        graph: Option<&NamedNode>,
+        provenance: bool,
+        prefixes: &[(String, String)],
+        writer: W,
+        cancel: &CancellationToken,
+    ) -> Result<(usize, W), StoreError> {
         let mut serializer = RdfSerializer::from_format(format);
         for (prefix, iri) in prefixes {
             serializer = serializer
@@ -539,6 +553,9 @@ impl GraphStore {
         let loaded = GraphName::NamedNode(NamedNode::new_unchecked(vocab::LOADED_GRAPH));
         for quad in self.store.quads_for_pattern(None, None, None, graph_filter) {
             let quad = quad?;
+            if count % 4096 == 0 && cancel.is_cancelled() {
+                return Err(StoreError::Cancelled);
+            }
             if xml {
                 check_xml(quad.as_ref())?;
             }

@@ -54,3 +54,34 @@ fn fmt_check_names_unformatted_files() {
     assert_eq!(kgrep(&["fmt", "--check", path]).status.code(), Some(0));
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn threads_change_speed_not_output() {
+    let run = |threads: &str| {
+        let output = kgrep(&[
+            "-j",
+            threads,
+            "extract",
+            "-q",
+            "-r",
+            "examples/zh/news.kgr",
+            "-f",
+            "jsonl",
+            "examples/zh/docs",
+        ]);
+        assert!(output.status.success());
+        output.stdout
+    };
+    let one = run("1");
+    assert!(!one.is_empty());
+    assert_eq!(one, run("2"), "documents come out in input order");
+    let zero = kgrep(&[
+        "-j",
+        "0",
+        "extract",
+        "-r",
+        "examples/zh/news.kgr",
+        "examples/zh/docs",
+    ]);
+    assert_eq!(zero.status.code(), Some(2));
+}

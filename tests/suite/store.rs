@@ -171,6 +171,39 @@ fn shared_facts_count_once_and_stay_while_a_document_supports_them() {
         );
         eprintln!("note: rdflib missing here; its cross-check runs in CI");
     }
+    // pyoxigraph over the N-Triples export answers DESCRIBE and CONSTRUCT as kgrep does.
+    let has_pyoxigraph =
+        external("python3", &["-c", "import pyoxigraph"]).is_some_and(|o| o.status.success());
+    if has_pyoxigraph {
+        let facts = dir.join("shared.nt");
+        run_ok(&["export", "--store", shared, "-o", facts.to_str().unwrap()]);
+        for query in [
+            "DESCRIBE <http://kgrep.example/zh/hospital/雷神山医院>",
+            "CONSTRUCT { ?t <http://kgrep.example/zh/at> ?h } WHERE { ?t ?p ?h . ?h a ?class }",
+        ] {
+            let script = "import pyoxigraph as ox,sys\ns=ox.Store(); s.load(path=sys.argv[1], format=ox.RdfFormat.N_TRIPLES)\n\
+                          for t in s.query(sys.argv[2]): print(str(t) + ' .')";
+            let theirs = external("python3", &["-c", script, facts.to_str().unwrap(), query])
+                .expect("python3");
+            assert!(
+                theirs.status.success(),
+                "{}",
+                String::from_utf8_lossy(&theirs.stderr)
+            );
+            let theirs = sorted_lines(&String::from_utf8_lossy(&theirs.stdout));
+            let ours = sorted_lines(&run_ok(&[
+                "query", "--store", shared, "--format", "ntriples", query,
+            ]));
+            assert!(!ours.is_empty(), "{query}");
+            assert_eq!(ours, theirs, "{query}");
+        }
+    } else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must install pyoxigraph (PyPI)"
+        );
+        eprintln!("note: pyoxigraph missing here; its cross-check runs in CI");
+    }
     let wards = "SELECT ?w WHERE { <http://kgrep.example/zh/hospital/雷神山医院> ex:wardCount ?w }";
     let before = tsv(shared, wards);
     assert_eq!(before.len(), 2, "{before:?}");
