@@ -1,6 +1,7 @@
 //! Criterion benchmarks of the matcher: the Chinese example rules on the seed
 //! document (a real news report, 20 KB), whole-document extraction and the
 //! trigger scan alone. `cargo bench --bench matcher`.
+#![allow(missing_docs)] // `criterion_group!` defines an undocumented function
 
 use std::path::Path;
 

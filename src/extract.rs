@@ -50,7 +50,7 @@ impl Document {
 /// The IRI of the document at `path`.
 pub fn document_iri(path: &str) -> NamedNode {
     let mut iri = String::from(crate::vocab::DOCUMENT_PREFIX);
-    crate::serialize::encode_path(path, &mut iri);
+    crate::vocab::encode_path(path, &mut iri);
     NamedNode::new(iri).unwrap_or_else(|_| {
         NamedNode::new_unchecked(format!("{}invalid", crate::vocab::DOCUMENT_PREFIX))
     })

@@ -5,7 +5,8 @@
 //! resolved, checked rule set ([`rules`]). Problems are [`diagnostic`]s with
 //! spans ([`span`]). The engine ([`text`], [`matcher`], [`extract`]) turns
 //! documents into facts with provenance; [`store`], [`graph`] and [`repl`]
-//! keep and explore them. The library does no terminal I/O except the REPL's.
+//! keep and explore them. The library does no terminal I/O: the command line
+//! and the REPL are front ends in the binary.
 //!
 //! ```
 //! use kgrep::extract::{Document, Extractor};
@@ -30,14 +31,11 @@
 //! );
 //! assert_eq!(facts[0].provenance.rule.as_ref(), "formed");
 //! ```
-pub mod cli;
 pub mod diagnostic;
 pub mod extract;
 pub mod graph;
 pub mod matcher;
 pub mod provenance;
-#[cfg(feature = "store")]
-pub mod repl;
 pub mod rules;
 pub mod serialize;
 pub mod source;

@@ -85,6 +85,20 @@ impl SourceMap {
         self.by_path.get(path).copied()
     }
 
+    /// `relative` resolved against the directory of file `from` (how
+    /// `include` and `lexicon … from` name files): the name to show and the
+    /// path to read.
+    pub fn relative_to(&self, from: FileId, relative: &str) -> (String, PathBuf) {
+        let file = self.file(from);
+        let shown_dir = Path::new(&file.name).parent().unwrap_or(Path::new(""));
+        let real_dir = file.path.parent().unwrap_or(Path::new(""));
+        let relative = Path::new(relative);
+        (
+            shown_dir.join(relative).display().to_string(),
+            real_dir.join(relative),
+        )
+    }
+
     /// All files, in the order they were added.
     pub fn files(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
         self.files

@@ -88,6 +88,18 @@ pub fn document_of(iri: &str) -> &str {
     iri.split_once('#').map_or(iri, |(document, _)| document)
 }
 
+/// Appends a `/`-separated path, each segment percent-encoded, slashes kept
+/// (as in document IRIs). A backslash is a character of a file name here,
+/// not a separator, so `a\\b.txt` and `a/b.txt` get different IRIs.
+pub fn encode_path(path: &str, out: &mut String) {
+    for (index, segment) in path.split('/').enumerate() {
+        if index > 0 {
+            out.push('/');
+        }
+        crate::rules::encode_iri_segment(segment, out);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,17 +10,17 @@ use clap::Args;
 
 use oxigraph::model::NamedNode;
 
-use super::documents::{
+use super::query::{QueryOptions, run_query};
+use super::{Outcome, Output};
+use crate::ui::documents::{
     InputArgs, Source, collect_sources, extract_in_order, finishing, progress_bar,
     report_unreadable,
 };
-use super::load::load_rules;
-use super::query::{QueryOptions, run_query};
-use super::{Outcome, Output};
-use crate::extract::document_iri;
-use crate::provenance::{DocumentFacts, document_hash, rules_fingerprint};
-use crate::store::ingest::{Added, Ingest, remove_documents};
-use crate::store::{GraphStore, StoreDir};
+use crate::ui::rules::load_rules;
+use kgrep::extract::document_iri;
+use kgrep::provenance::{DocumentFacts, document_hash, rules_fingerprint};
+use kgrep::store::ingest::{Added, Ingest, remove_documents};
+use kgrep::store::{GraphStore, StoreDir};
 
 /// Arguments of `kgrep build`.
 #[derive(Debug, Args)]
@@ -144,7 +144,7 @@ fn check_distinct_names(sources: &[Source]) -> Result<()> {
 struct Job<'a> {
     args: &'a BuildArgs,
     output: &'a Output,
-    extractor: &'a crate::extract::Extractor,
+    extractor: &'a kgrep::extract::Extractor,
     sources: &'a [Source],
     fingerprint: &'a sha2::Sha256,
     started: Instant,

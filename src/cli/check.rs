@@ -9,9 +9,9 @@ use clap::{Args, ValueEnum};
 use serde::Serialize;
 
 use super::{Outcome, Output};
-use crate::diagnostic::{Diagnostic, Severity};
-use crate::rules::{self, Loaded};
-use crate::source::{FileSystem, SourceMap};
+use kgrep::diagnostic::{Diagnostic, Severity};
+use kgrep::rules::{self, Loaded};
+use kgrep::source::{FileSystem, SourceMap};
 
 /// Arguments of `kgrep check`.
 #[derive(Debug, Args)]

@@ -6,9 +6,9 @@ use std::path::PathBuf;
 use anyhow::Result;
 use clap::Subcommand;
 
-use super::load::load_rules;
 use super::{Outcome, Output};
-use crate::matcher::Matcher;
+use crate::ui::rules::load_rules;
+use kgrep::matcher::Matcher;
 
 /// The debugging subcommands.
 #[derive(Debug, Subcommand)]

@@ -10,7 +10,7 @@ use oxigraph::io::RdfFormat;
 use oxigraph::model::NamedNode;
 
 use super::{Outcome, Output};
-use crate::store::StoreDir;
+use kgrep::store::StoreDir;
 
 /// Arguments of `kgrep export`.
 #[derive(Debug, Args)]

@@ -5,12 +5,12 @@ use std::io::Write;
 use anyhow::Result;
 use clap::{Args, ValueEnum};
 
-use super::documents::{
+use super::{Outcome, Output};
+use crate::ui::documents::{
     InputArgs, collect_sources, extract_in_order, progress_bar, report_unreadable,
 };
-use super::load::load_rules;
-use super::{Outcome, Output};
-use crate::serialize::{FactWriter, Format};
+use crate::ui::rules::load_rules;
+use kgrep::serialize::{FactWriter, Format};
 
 /// Arguments of `kgrep extract`.
 #[derive(Debug, Args)]

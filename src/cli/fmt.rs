@@ -7,9 +7,9 @@ use anyhow::{Context, Result};
 use clap::Args;
 
 use super::{Outcome, Output};
-use crate::diagnostic::Diagnostic;
-use crate::source::SourceMap;
-use crate::syntax;
+use kgrep::diagnostic::Diagnostic;
+use kgrep::source::SourceMap;
+use kgrep::syntax;
 
 /// Arguments of `kgrep fmt`.
 #[derive(Debug, Args)]

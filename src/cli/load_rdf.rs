@@ -10,7 +10,7 @@ use clap::Args;
 use oxigraph::io::RdfFormat;
 
 use super::{Outcome, Output};
-use crate::store::StoreDir;
+use kgrep::store::StoreDir;
 
 /// Arguments of `kgrep load`.
 #[derive(Debug, Args)]

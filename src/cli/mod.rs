@@ -9,33 +9,29 @@
 mod build;
 mod check;
 mod debug;
-pub(crate) mod documents;
 #[cfg(feature = "store")]
 mod export;
 mod extract;
 mod fmt;
 #[cfg(feature = "store")]
-pub(crate) mod graph;
-pub(crate) mod load;
+mod graph;
 #[cfg(feature = "store")]
 mod load_rdf;
-mod output;
 #[cfg(feature = "store")]
 mod query;
 #[cfg(feature = "store")]
 mod remove;
 #[cfg(feature = "store")]
 mod repl;
-#[cfg(feature = "store")]
-pub(crate) mod results;
 mod test;
-pub(crate) mod try_cmd;
+mod try_cmd;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand};
 
-pub use output::Output;
+pub use crate::ui::{ColorWhen, Outcome, Output};
+use crate::ui::{output, rules as load};
 
 /// Turn text into a knowledge graph with readable rules, then explore it.
 #[derive(Debug, Parser)]
@@ -70,17 +66,6 @@ Examples:
   kgrep export --store graph.kgstore -o graph.ttl
 
 Docs: docs/language.md (the rule language), grammar/kgr.ebnf (its grammar).";
-
-/// When to colour output.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum ColorWhen {
-    /// Colour when writing to a terminal and NO_COLOR is not set.
-    Auto,
-    /// Always colour.
-    Always,
-    /// Never colour.
-    Never,
-}
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]
@@ -119,17 +104,6 @@ pub enum Command {
     Debug(debug::DebugCommand),
     /// Print rule files in canonical form, or check that they are.
     Fmt(fmt::FmtArgs),
-}
-
-/// How a command ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Outcome {
-    /// Everything worked.
-    Success,
-    /// The command ran and found problems (exit code 1).
-    Problems,
-    /// An input could not be read; already reported (exit code 2).
-    Unreadable,
 }
 
 /// Parses the command line, runs the command, and returns the exit code.

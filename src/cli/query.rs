@@ -8,13 +8,13 @@ use anyhow::{Result, bail};
 use clap::Args;
 use oxigraph::sparql::CancellationToken;
 
-use super::documents::{collect_sources, extract_in_order};
-use super::load::load_rules;
-use super::results::{ResultFormat, read_query_file, syntax_diagnostic, write_results};
 use super::{Outcome, Output};
-use crate::provenance::DocumentFacts;
-use crate::store::ingest::Ingest;
-use crate::store::{GraphStore, QueryTimer, StoreDir, StoreError};
+use crate::ui::documents::{collect_sources, extract_in_order};
+use crate::ui::results::{ResultFormat, read_query_file, syntax_diagnostic, write_results};
+use crate::ui::rules::load_rules;
+use kgrep::provenance::DocumentFacts;
+use kgrep::store::ingest::Ingest;
+use kgrep::store::{GraphStore, QueryTimer, StoreDir, StoreError};
 
 /// Arguments of `kgrep query`.
 #[derive(Debug, Args)]
@@ -213,7 +213,7 @@ pub fn run_query(
         Err(error)
             if error
                 .downcast_ref::<oxigraph::sparql::QueryEvaluationError>()
-                .is_some_and(crate::store::is_cancelled) =>
+                .is_some_and(kgrep::store::is_cancelled) =>
         {
             let limit = options.timeout.unwrap_or_default();
             output.error(&format!(

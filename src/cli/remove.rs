@@ -7,9 +7,9 @@ use anyhow::Result;
 use clap::Args;
 
 use super::{Outcome, Output};
-use crate::extract::document_iri;
-use crate::store::StoreDir;
-use crate::store::ingest::remove_documents;
+use kgrep::extract::document_iri;
+use kgrep::store::StoreDir;
+use kgrep::store::ingest::remove_documents;
 
 /// Arguments of `kgrep remove`.
 #[derive(Debug, Args)]
@@ -39,7 +39,7 @@ pub fn run(args: &RemoveArgs, output: &Output) -> Result<Outcome> {
     let mut removing = Vec::new();
     let mut outcome = Outcome::Success;
     for name in &args.documents {
-        let iri = if name.starts_with(crate::vocab::DOCUMENT_PREFIX) {
+        let iri = if name.starts_with(kgrep::vocab::DOCUMENT_PREFIX) {
             oxigraph::model::NamedNode::new(name.clone())?
         } else {
             document_iri(name)

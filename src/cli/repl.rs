@@ -7,7 +7,7 @@ use clap::Args;
 
 use super::{Outcome, Output};
 use crate::repl::{Session, Step, run as run_repl};
-use crate::store::{GraphStore, StoreDir};
+use kgrep::store::{GraphStore, StoreDir};
 
 /// Arguments of `kgrep repl`.
 #[derive(Debug, Args)]

@@ -7,10 +7,10 @@ use anyhow::Result;
 use clap::Args;
 use oxrdf::{Term, Triple};
 
-use super::load::{load_rules, shorten};
 use super::{Outcome, Output};
-use crate::extract::Document;
-use crate::rules::TriplePattern;
+use crate::ui::rules::{load_rules, shorten};
+use kgrep::extract::Document;
+use kgrep::rules::TriplePattern;
 
 /// Arguments of `kgrep test`.
 #[derive(Debug, Args)]

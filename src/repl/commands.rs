@@ -131,5 +131,5 @@ pub fn find(name: &str) -> Option<&'static CommandInfo> {
 
 /// The nearest command name, for "did you mean".
 pub fn nearest(name: &str) -> Option<&'static str> {
-    crate::diagnostic::did_you_mean(name, COMMANDS.iter().map(|c| c.name))
+    kgrep::diagnostic::did_you_mean(name, COMMANDS.iter().map(|c| c.name))
 }

@@ -18,17 +18,17 @@ use rustyline::error::ReadlineError;
 use rustyline::history::DefaultHistory;
 use rustyline::{Config, Editor};
 
-pub use statement::{is_complete, split_script};
+pub use statement::split_script;
 
-use crate::cli::Output;
-use crate::cli::graph::{GraphCommand, Measure, analyse};
-use crate::cli::load::{load_rules, shorten};
-use crate::cli::results::{ResultFormat, syntax_diagnostic, write_results};
-use crate::extract::{Extractor, KGREP_NS};
-use crate::graph::EntityGraph;
-use crate::provenance::DocumentFacts;
-use crate::store::ingest::Ingest;
-use crate::store::{GraphStore, StoreDir, StoreError};
+use crate::ui::Output;
+use crate::ui::graph::{GraphCommand, Measure, analyse};
+use crate::ui::results::{ResultFormat, syntax_diagnostic, write_results};
+use crate::ui::rules::{load_rules, shorten};
+use kgrep::extract::{Extractor, KGREP_NS};
+use kgrep::graph::EntityGraph;
+use kgrep::provenance::DocumentFacts;
+use kgrep::store::ingest::Ingest;
+use kgrep::store::{GraphStore, StoreDir, StoreError};
 
 /// A REPL session: the store, the rules, the settings.
 pub struct Session {
@@ -154,10 +154,10 @@ impl Session {
             .extractor
             .as_ref()
             .context("no rules: use .rules FILE first")?;
-        let sources = crate::cli::documents::collect_sources(documents)?;
-        let progress = crate::cli::documents::progress_bar(sources.len(), false, "documents");
+        let sources = crate::ui::documents::collect_sources(documents)?;
+        let progress = crate::ui::documents::progress_bar(sources.len(), false, "documents");
         let mut extracted = Vec::new();
-        crate::cli::documents::extract_in_order(
+        crate::ui::documents::extract_in_order(
             extractor,
             &sources,
             false,
@@ -220,7 +220,7 @@ impl Session {
                 .is_some_and(StoreError::is_cancelled)
                 || error
                     .downcast_ref::<oxigraph::sparql::QueryEvaluationError>()
-                    .is_some_and(crate::store::is_cancelled);
+                    .is_some_and(kgrep::store::is_cancelled);
             if cancelled {
                 anyhow!("query cancelled")
             } else {
@@ -276,7 +276,7 @@ impl Session {
             Err(error)
                 if error
                     .downcast_ref::<oxigraph::sparql::QueryEvaluationError>()
-                    .is_some_and(crate::store::is_cancelled) =>
+                    .is_some_and(kgrep::store::is_cancelled) =>
             {
                 Err(anyhow!("query cancelled"))
             }
@@ -403,7 +403,7 @@ impl Session {
                     .extractor
                     .as_ref()
                     .context("no rules: use .rules FILE first")?;
-                let text = crate::cli::try_cmd::explain(extractor, rest, None);
+                let text = crate::ui::explain::explain(extractor, rest, None);
                 self.write(text.as_bytes())?;
             }
             "why" => self.why(rest)?,
@@ -595,7 +595,7 @@ impl Session {
                 let solution = solution?;
                 let show = |name: &str| {
                     solution.get(name).map_or(String::new(), |t| {
-                        crate::cli::results::show(t, &self.prefixes)
+                        crate::ui::results::show(t, &self.prefixes)
                     })
                 };
                 let number = |name: &str| show(name).parse::<usize>().ok();

@@ -130,7 +130,7 @@ impl Reader<'_> {
     }
 
     fn include(&mut self, from: FileId, include: &ast::StringLit, stack: &mut Vec<PathBuf>) {
-        let (name, path) = relative_to(&self.sources, from, &include.value);
+        let (name, path) = self.sources.relative_to(from, &include.value);
         let key = match self.loader.canonicalize(&path) {
             Ok(key) => key,
             Err(error) => {
@@ -201,19 +201,6 @@ impl Reader<'_> {
         self.read_file(id, stack);
         stack.pop();
     }
-}
-
-/// `relative` resolved against the directory of file `from`: the name to show
-/// and the path to read.
-pub(crate) fn relative_to(sources: &SourceMap, from: FileId, relative: &str) -> (String, PathBuf) {
-    let file = sources.file(from);
-    let shown_dir = Path::new(&file.name).parent().unwrap_or(Path::new(""));
-    let real_dir = file.path.parent().unwrap_or(Path::new(""));
-    let relative = Path::new(relative);
-    (
-        shown_dir.join(relative).display().to_string(),
-        real_dir.join(relative),
-    )
 }
 
 #[cfg(test)]

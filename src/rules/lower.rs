@@ -657,7 +657,7 @@ impl Lowerer<'_> {
     /// Reads a lexicon file: one entry a line, an optional second column after
     /// a tab (canonical form, or `<IRI>`), `#` comments, blank lines skipped.
     fn lexicon_file(&mut self, file: FileId, path: &ast::StringLit) -> Vec<LexiconEntry> {
-        let (name, real) = super::load::relative_to(self.sources, file, &path.value);
+        let (name, real) = self.sources.relative_to(file, &path.value);
         let text = match self.loader.read(&real) {
             Ok(text) => text,
             Err(error) => {

@@ -145,6 +145,7 @@ pub fn progress_bar(total: usize, quiet: bool, unit: &str) -> ProgressBar {
     bar
 }
 
+#[cfg(feature = "store")]
 /// Turns a finished document bar into a spinner for work after the last
 /// document (a bulk load's sort and index), so it never sits at "eta 0s".
 pub fn finishing(bar: &ProgressBar, message: &str) {
@@ -164,13 +165,13 @@ pub fn finishing(bar: &ProgressBar, message: &str) {
 /// document, not the corpus), and hands each result to `sink` in the order
 /// of `sources`. `sink` returns whether to go on.
 pub fn extract_in_order(
-    extractor: &crate::extract::Extractor,
+    extractor: &kgrep::extract::Extractor,
     sources: &[Source],
     lossy: bool,
     year: Option<i32>,
     mut sink: impl FnMut(
         &Source,
-        Result<(crate::extract::Document, crate::extract::Extraction)>,
+        Result<(kgrep::extract::Document, kgrep::extract::Extraction)>,
     ) -> Result<bool>,
 ) -> Result<()> {
     use rayon::prelude::*;
@@ -182,7 +183,7 @@ pub fn extract_in_order(
                 || extractor.scratch(),
                 |scratch, source| {
                     let text = read_document(&source.path, lossy)?;
-                    let document = crate::extract::Document::new(&source.name, text, year);
+                    let document = kgrep::extract::Document::new(&source.name, text, year);
                     let extraction = extractor.extract(&document, scratch);
                     Ok((document, extraction))
                 },

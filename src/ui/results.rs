@@ -13,10 +13,10 @@ use oxigraph::sparql::QueryResults;
 use oxigraph::sparql::results::{QueryResultsFormat, QueryResultsSerializer};
 use unicode_width::UnicodeWidthStr;
 
-use super::load::shorten;
-use crate::diagnostic::Diagnostic;
-use crate::source::SourceMap;
-use crate::span::Span;
+use super::rules::shorten;
+use kgrep::diagnostic::Diagnostic;
+use kgrep::source::SourceMap;
+use kgrep::span::Span;
 
 /// How query results are printed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

@@ -7,8 +7,8 @@ use anstream::{AutoStream, ColorChoice};
 use anstyle::{AnsiColor, Style};
 
 use super::ColorWhen;
-use crate::diagnostic::Diagnostic;
-use crate::source::SourceMap;
+use kgrep::diagnostic::Diagnostic;
+use kgrep::source::SourceMap;
 
 /// The CLI's view of stdout and stderr.
 #[derive(Clone, Debug)]

@@ -6,10 +6,10 @@ use std::path::PathBuf;
 use anyhow::{Result, bail};
 
 use super::Output;
-use crate::diagnostic::Severity;
-use crate::extract::Extractor;
-use crate::rules;
-use crate::source::{FileSystem, SourceMap};
+use kgrep::diagnostic::Severity;
+use kgrep::extract::Extractor;
+use kgrep::rules;
+use kgrep::source::{FileSystem, SourceMap};
 
 /// Loads and compiles `paths` as one rule set, printing its diagnostics.
 /// Errors in the rules end the command (exit status 1).
