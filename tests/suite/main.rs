@@ -5,8 +5,10 @@
 //!   snapshots; review the diff before committing.
 //! - `grammar`: every example in `grammar/kgr.ebnf` parses, and every production
 //!   has a parser function of the same name.
+//! - `architecture`: the library knows no front end; no import cycles.
 //! - `cli`: the `kgrep` binary's help, exit codes and output formats.
 
+mod architecture;
 mod cli;
 mod data;
 mod extract;
