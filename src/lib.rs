@@ -31,6 +31,7 @@
 //! );
 //! assert_eq!(facts[0].provenance.rule.as_ref(), "formed");
 //! ```
+pub mod corpus;
 pub mod diagnostic;
 pub mod extract;
 pub mod graph;

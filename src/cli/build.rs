@@ -81,7 +81,7 @@ pub fn run(args: &BuildArgs, output: &Output) -> Result<Outcome> {
     let (extractor, sources_map) = load_rules(&args.input.rules, output, args.quiet)?;
     let fingerprint = rules_fingerprint(&sources_map, args.input.year);
     let sources = collect_sources(&args.input.documents)?;
-    check_distinct_names(&sources)?;
+    kgrep::corpus::check_distinct_names(&sources)?;
     let job = Job {
         args,
         output,
@@ -122,23 +122,6 @@ pub fn run(args: &BuildArgs, output: &Output) -> Result<Outcome> {
         }
     }
     Ok(outcome)
-}
-
-/// Two documents may not get one IRI (two folders both holding `x.txt`).
-fn check_distinct_names(sources: &[Source]) -> Result<()> {
-    let mut seen: std::collections::HashMap<&str, &Source> = std::collections::HashMap::new();
-    for source in sources {
-        if let Some(first) = seen.insert(&source.name, source) {
-            anyhow::bail!(
-                "`{}` and `{}` would both be the document `{}`; nothing was written\n\
-                 hint: give their common parent directory instead, or build them into separate stores",
-                first.path.display(),
-                source.path.display(),
-                source.name
-            );
-        }
-    }
-    Ok(())
 }
 
 struct Job<'a> {

@@ -224,3 +224,34 @@ fn unreadable_documents_are_named_and_the_rest_still_processed() {
     assert_eq!(lossy.status.code(), Some(0));
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn a_fifo_in_a_documents_folder_is_skipped_not_waited_for() {
+    let dir = std::env::temp_dir().join(format!("kgrep-fifo-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("dir");
+    std::fs::write(dir.join("a.txt"), "中国移动湖北分公司党委成立党员突击队。").expect("write");
+    let made = std::process::Command::new("mkfifo")
+        .arg(dir.join("pipe"))
+        .status()
+        .is_ok_and(|status| status.success());
+    if !made {
+        eprintln!("note: mkfifo is not available here; skipping");
+        return;
+    }
+    let output = kgrep(&[
+        "extract",
+        "-q",
+        "-r",
+        "examples/zh/news.kgr",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(String::from_utf8_lossy(&output.stdout).contains("党员突击队"));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("is not a regular file"));
+    std::fs::remove_dir_all(&dir).ok();
+}

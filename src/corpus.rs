@@ -1,0 +1,237 @@
+//! A corpus: the documents named on a command line (files, directories with
+//! every regular file below, standard input), their names (which make their
+//! IRIs), and their ordered parallel extraction into a sink — so every front
+//! end feeds extraction the same way.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use crate::extract::{Document, Extraction, Extractor};
+
+/// What can go wrong reading a corpus.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CorpusError {
+    /// A document could not be read.
+    #[error("cannot read `{path}`: {error}")]
+    Read {
+        /// The document.
+        path: PathBuf,
+        /// Why.
+        error: std::io::Error,
+    },
+    /// A directory could not be listed.
+    #[error("cannot read directory `{path}`: {error}")]
+    Directory {
+        /// The directory.
+        path: PathBuf,
+        /// Why.
+        error: std::io::Error,
+    },
+    /// A document is not UTF-8 (and lossy reading was not asked for).
+    #[error(
+        "`{path}` is not valid UTF-8 (at byte {at}); skipped (use --lossy to replace bad bytes)"
+    )]
+    NotUtf8 {
+        /// The document.
+        path: PathBuf,
+        /// The first bad byte.
+        at: usize,
+    },
+    /// Two documents would get the same name, so the same IRI.
+    #[error(
+        "`{first}` and `{second}` would both be the document `{name}`; nothing was written\n\
+         hint: give their common parent directory instead, or build them into separate stores"
+    )]
+    SameName {
+        /// The first document.
+        first: PathBuf,
+        /// The second.
+        second: PathBuf,
+        /// Their common name.
+        name: String,
+    },
+}
+
+/// A document to read: where, and the name its IRI is made from.
+#[derive(Clone, Debug)]
+pub struct Source {
+    /// Where to read it (`-` is standard input).
+    pub path: PathBuf,
+    /// Its path relative to the corpus root, `/`-separated: its IRI is made from it.
+    pub name: String,
+}
+
+/// Reads a document; invalid UTF-8 is an error naming the byte, unless `lossy`.
+pub fn read_document(path: &Path, lossy: bool) -> Result<String, CorpusError> {
+    let mut bytes = Vec::new();
+    let read_error = |error| CorpusError::Read {
+        path: path.to_owned(),
+        error,
+    };
+    if path.as_os_str() == "-" {
+        std::io::stdin()
+            .read_to_end(&mut bytes)
+            .map_err(read_error)?;
+    } else {
+        bytes = std::fs::read(path).map_err(read_error)?;
+    }
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok(text),
+        Err(error) if lossy => Ok(String::from_utf8_lossy(error.as_bytes()).into_owned()),
+        Err(error) => Err(CorpusError::NotUtf8 {
+            path: path.to_owned(),
+            at: error.utf8_error().valid_up_to(),
+        }),
+    }
+}
+
+/// The documents `paths` name, directories expanded (sorted; names starting
+/// with `.` left out). Files below a directory that are not regular files
+/// (FIFOs, sockets, devices: reading them could block for ever) are left out
+/// and listed in `skipped`.
+pub fn collect_sources(
+    paths: &[PathBuf],
+    skipped: &mut Vec<PathBuf>,
+) -> Result<Vec<Source>, CorpusError> {
+    let mut sources = Vec::new();
+    for path in paths {
+        if path.as_os_str() == "-" {
+            sources.push(Source {
+                path: path.clone(),
+                name: "stdin".into(),
+            });
+        } else if path.is_dir() {
+            let mut files = Vec::new();
+            walk(path, &mut files, skipped).map_err(|error| CorpusError::Directory {
+                path: path.clone(),
+                error,
+            })?;
+            files.sort();
+            for file in files {
+                let relative = file.strip_prefix(path).unwrap_or(&file);
+                sources.push(Source {
+                    name: slash_path(relative),
+                    path: file,
+                });
+            }
+        } else {
+            sources.push(Source {
+                name: slash_path(path),
+                path: path.clone(),
+            });
+        }
+    }
+    Ok(sources)
+}
+
+/// An error if two sources have one name (two folders both holding `x.txt`).
+pub fn check_distinct_names(sources: &[Source]) -> Result<(), CorpusError> {
+    let mut seen: std::collections::HashMap<&str, &Source> = std::collections::HashMap::new();
+    for source in sources {
+        if let Some(first) = seen.insert(&source.name, source) {
+            return Err(CorpusError::SameName {
+                first: first.path.clone(),
+                second: source.path.clone(),
+                name: source.name.clone(),
+            });
+        }
+    }
+    Ok(())
+}
+
+fn walk(dir: &Path, files: &mut Vec<PathBuf>, skipped: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let path = entry.path();
+        let name = entry.file_name();
+        if name.to_string_lossy().starts_with('.') {
+            continue;
+        }
+        // Read only regular files (a FIFO or a device would block or never
+        // end); follow links to files, not to directories (no cycles).
+        let kind = entry.file_type()?;
+        if kind.is_dir() {
+            walk(&path, files, skipped)?;
+        } else if kind.is_file() || std::fs::metadata(&path).is_ok_and(|m| m.is_file()) {
+            files.push(path);
+        } else {
+            skipped.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// `a/b.txt`: the path's components joined by `/`, without `.`; a
+/// backslash in a Unix file name stays a character of the name.
+fn slash_path(path: &Path) -> String {
+    use std::path::Component;
+    let parts: Vec<String> = path
+        .components()
+        .filter_map(|component| match component {
+            Component::CurDir => None,
+            Component::RootDir => Some(String::new()),
+            other => Some(other.as_os_str().to_string_lossy().into_owned()),
+        })
+        .collect();
+    parts.join("/")
+}
+
+/// Extracts `sources` in parallel, one document per worker at a time and at
+/// most [`IN_FLIGHT_BYTES`] of text at once (memory follows the largest
+/// document, not the corpus), and hands each result to `sink` in the order
+/// of `sources`. `sink` returns whether to go on.
+pub fn extract_in_order<E>(
+    extractor: &Extractor,
+    sources: &[Source],
+    lossy: bool,
+    year: Option<i32>,
+    mut sink: impl FnMut(&Source, Result<(Document, Extraction), CorpusError>) -> Result<bool, E>,
+) -> Result<(), E> {
+    use rayon::prelude::*;
+    let threads = rayon::current_num_threads();
+    for chunk in in_flight(sources, threads) {
+        let results: Vec<_> = chunk
+            .par_iter()
+            .map_init(
+                || extractor.scratch(),
+                |scratch, source| {
+                    let text = read_document(&source.path, lossy)?;
+                    let document = Document::new(&source.name, text, year);
+                    let extraction = extractor.extract(&document, scratch);
+                    Ok((document, extraction))
+                },
+            )
+            .collect();
+        for (source, result) in chunk.iter().zip(results) {
+            if !sink(source, result)? {
+                return Ok(());
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Text that may be extracted at once, across threads: a document's facts
+/// are held until they are handed on, so big documents go one at a time.
+pub const IN_FLIGHT_BYTES: u64 = 8 << 20;
+
+/// `sources` cut into runs of at most `threads` documents and, unless a run is
+/// one document, at most [`IN_FLIGHT_BYTES`] of text.
+fn in_flight(sources: &[Source], threads: usize) -> Vec<&[Source]> {
+    let size = |source: &Source| std::fs::metadata(&source.path).map_or(0, |m| m.len());
+    let mut runs = Vec::new();
+    let (mut start, mut bytes) = (0, 0);
+    for (index, source) in sources.iter().enumerate() {
+        let next = size(source);
+        if index > start && (index - start >= threads.max(1) || bytes + next > IN_FLIGHT_BYTES) {
+            runs.push(&sources[start..index]);
+            (start, bytes) = (index, 0);
+        }
+        bytes += next;
+    }
+    if start < sources.len() {
+        runs.push(&sources[start..]);
+    }
+    runs
+}
