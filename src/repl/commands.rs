@@ -1,7 +1,60 @@
 //! The dot-commands, in the spirit of sqlite3 and psql.
 
-/// A dot-command: its name, its arguments, what it does.
+/// What a dot-command does: dispatch matches on it, so a command in the
+/// table without its code (or code without a table entry) does not compile.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Command {
+    /// `.help`.
+    Help,
+    /// `.mode`.
+    Mode,
+    /// `.timer`.
+    Timer,
+    /// `.maxrows`.
+    MaxRows,
+    /// `.output`.
+    Output,
+    /// `.read`.
+    Read,
+    /// `.prefix`.
+    Prefix,
+    /// `.prefixes`.
+    Prefixes,
+    /// `.rules`.
+    Rules,
+    /// `.reload`.
+    Reload,
+    /// `.load`.
+    Load,
+    /// `.try`.
+    Try,
+    /// `.why`.
+    Why,
+    /// `.stats`.
+    Stats,
+    /// `.graphs`.
+    Graphs,
+    /// `.export`.
+    Export,
+    /// `.path`.
+    Path,
+    /// `.neighbors`.
+    Neighbors,
+    /// `.components`.
+    Components,
+    /// `.rank`.
+    Rank,
+    /// `.dot`.
+    Dot,
+    /// `.quit`.
+    Quit,
+}
+
+/// A dot-command: its name, its arguments, what it does. [`COMMANDS`] is the
+/// one definition that help, completion and dispatch all read.
 pub struct CommandInfo {
+    /// What it does.
+    pub command: Command,
     /// The name, without the dot.
     pub name: &'static str,
     /// Its arguments.
@@ -13,111 +66,133 @@ pub struct CommandInfo {
 /// Every dot-command.
 pub const COMMANDS: &[CommandInfo] = &[
     CommandInfo {
+        command: Command::Help,
         name: "help",
         usage: "[COMMAND]",
         help: "list the commands, or explain one",
     },
     CommandInfo {
+        command: Command::Mode,
         name: "mode",
         usage: "table|csv|tsv|json|xml|turtle|ntriples",
         help: "how results are printed",
     },
     CommandInfo {
+        command: Command::Timer,
         name: "timer",
         usage: "on|off",
         help: "print how long each statement took",
     },
     CommandInfo {
+        command: Command::MaxRows,
         name: "maxrows",
         usage: "N",
         help: "show at most N rows in tables (0: all)",
     },
     CommandInfo {
+        command: Command::Output,
         name: "output",
         usage: "[FILE]",
         help: "send results to FILE; without FILE, back to the screen",
     },
     CommandInfo {
+        command: Command::Read,
         name: "read",
         usage: "FILE",
         help: "run the statements and commands in FILE",
     },
     CommandInfo {
+        command: Command::Prefix,
         name: "prefix",
         usage: "p: <iri>",
         help: "declare a prefix for the following queries",
     },
     CommandInfo {
+        command: Command::Prefixes,
         name: "prefixes",
         usage: "",
         help: "list the declared prefixes",
     },
     CommandInfo {
+        command: Command::Rules,
         name: "rules",
         usage: "FILE...",
         help: "use these rule files for .load and .try",
     },
     CommandInfo {
+        command: Command::Reload,
         name: "reload",
         usage: "",
         help: "recompile the rule files; re-extract loaded documents and say what changed",
     },
     CommandInfo {
+        command: Command::Load,
         name: "load",
         usage: "DOC...",
         help: "extract documents with the current rules and load them",
     },
     CommandInfo {
+        command: Command::Try,
         name: "try",
         usage: "TEXT",
         help: "run the current rules on TEXT: matches, captures, triples",
     },
     CommandInfo {
+        command: Command::Why,
         name: "why",
         usage: "TERM",
         help: "where the facts about TERM came from: document, sentence, rule, text",
     },
     CommandInfo {
+        command: Command::Stats,
         name: "stats",
         usage: "",
         help: "triples, documents, entities per class, facts per rule",
     },
     CommandInfo {
+        command: Command::Graphs,
         name: "graphs",
         usage: "",
         help: "the named graphs and their sizes",
     },
     CommandInfo {
+        command: Command::Export,
         name: "export",
         usage: "FILE [FORMAT]",
         help: "write the store (format from the extension, or given)",
     },
     CommandInfo {
+        command: Command::Path,
         name: "path",
         usage: "A B",
         help: "a shortest path between two entities (either direction)",
     },
     CommandInfo {
+        command: Command::Neighbors,
         name: "neighbors",
         usage: "X [K]",
         help: "the entities within K edges of X (default 1)",
     },
     CommandInfo {
+        command: Command::Components,
         name: "components",
         usage: "",
         help: "connected components of the entity graph",
     },
     CommandInfo {
+        command: Command::Rank,
         name: "rank",
         usage: "[degree|pagerank] [N]",
         help: "the top N entities (default pagerank, 10)",
     },
     CommandInfo {
+        command: Command::Dot,
         name: "dot",
         usage: "X [K] [FILE.svg|FILE.png]",
         help: "a DOT picture of X's neighbourhood",
     },
     CommandInfo {
+        command: Command::Quit,
         name: "quit",
         usage: "",
         help: "leave (Ctrl-D does too)",

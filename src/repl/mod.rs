@@ -18,6 +18,7 @@ use rustyline::error::ReadlineError;
 use rustyline::history::DefaultHistory;
 use rustyline::{Config, Editor};
 
+use commands::Command;
 pub use statement::split_script;
 
 use crate::ui::Output;
@@ -294,16 +295,16 @@ impl Session {
         let (name, rest) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
         let rest = rest.trim();
         let args: Vec<&str> = rest.split_whitespace().collect();
-        if commands::find(name).is_none() {
+        let Some(info) = commands::find(name) else {
             let hint = commands::nearest(name)
                 .map(|n| format!("; did you mean `.{n}`?"))
                 .unwrap_or_default();
             bail!("unknown command `.{name}`{hint} (.help lists them)");
-        }
-        match name {
-            "quit" => return Ok(Step::Quit),
-            "help" => self.help(args.first().copied()),
-            "mode" => {
+        };
+        match info.command {
+            Command::Quit => return Ok(Step::Quit),
+            Command::Help => self.help(args.first().copied()),
+            Command::Mode => {
                 self.mode = match args.first().copied() {
                     Some("table") => ResultFormat::Table,
                     Some("csv") => ResultFormat::Csv,
@@ -318,21 +319,21 @@ impl Session {
                     ),
                 };
             }
-            "timer" => {
+            Command::Timer => {
                 self.timer = match args.first().copied() {
                     Some("on") => true,
                     Some("off") => false,
                     _ => bail!("usage: .timer on|off"),
                 };
             }
-            "maxrows" => {
+            Command::MaxRows => {
                 let n: usize = args
                     .first()
                     .and_then(|n| n.parse().ok())
                     .context("usage: .maxrows N")?;
                 self.max_rows = (n > 0).then_some(n);
             }
-            "output" => {
+            Command::Output => {
                 self.redirect = match args.first() {
                     None => None,
                     Some(path) => {
@@ -342,7 +343,7 @@ impl Session {
                     }
                 };
             }
-            "read" => {
+            Command::Read => {
                 let path = args.first().context("usage: .read FILE")?;
                 if self.reading >= MAX_READ_DEPTH {
                     bail!(
@@ -364,7 +365,7 @@ impl Session {
                     return Ok(Step::Quit);
                 }
             }
-            "prefix" => {
+            Command::Prefix => {
                 let (prefix, iri) = rest
                     .split_once(':')
                     .context("usage: .prefix p: <http://example.org/>")?;
@@ -375,7 +376,7 @@ impl Session {
                 self.prefixes
                     .push((prefix.trim().to_owned(), iri.to_owned()));
             }
-            "prefixes" => {
+            Command::Prefixes => {
                 let lines: String = self
                     .prefixes
                     .iter()
@@ -383,22 +384,22 @@ impl Session {
                     .collect();
                 self.write(lines.as_bytes())?;
             }
-            "rules" => {
+            Command::Rules => {
                 if args.is_empty() {
                     bail!("usage: .rules FILE...");
                 }
                 self.rule_files = args.iter().map(PathBuf::from).collect();
                 self.reload()?;
             }
-            "reload" => self.reload()?,
-            "load" => {
+            Command::Reload => self.reload()?,
+            Command::Load => {
                 if args.is_empty() {
                     bail!("usage: .load DOC...");
                 }
                 let documents: Vec<PathBuf> = args.iter().map(PathBuf::from).collect();
                 self.load(&documents)?;
             }
-            "try" => {
+            Command::Try => {
                 let extractor = self
                     .extractor
                     .as_ref()
@@ -406,10 +407,10 @@ impl Session {
                 let text = crate::ui::explain::explain(extractor, rest, None);
                 self.write(text.as_bytes())?;
             }
-            "why" => self.why(rest)?,
-            "stats" => self.stats()?,
-            "graphs" => self.graphs()?,
-            "export" => {
+            Command::Why => self.why(rest)?,
+            Command::Stats => self.stats()?,
+            Command::Graphs => self.graphs()?,
+            Command::Export => {
                 let path = args
                     .first()
                     .context("usage: .export FILE [turtle|ntriples|nquads|trig|rdfxml|jsonld]")?;
@@ -438,7 +439,11 @@ impl Session {
                 file.flush()?;
                 self.say(&format!("exported {count} statements to `{path}`"));
             }
-            "path" | "neighbors" | "components" | "rank" | "dot" => {
+            Command::Path
+            | Command::Neighbors
+            | Command::Components
+            | Command::Rank
+            | Command::Dot => {
                 let command = graph_command(name, &args)?;
                 if self.graph.is_none() {
                     self.graph = Some(EntityGraph::from_triples(
@@ -469,7 +474,6 @@ impl Session {
                 result?;
                 self.write(&buffer)?;
             }
-            _ => unreachable!("every command is handled"),
         }
         Ok(Step::Continue)
     }
