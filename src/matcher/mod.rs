@@ -91,6 +91,19 @@ enum CompiledTest {
 pub struct CompileError {
     what: String,
     message: String,
+    origin: Option<crate::rules::Origin>,
+}
+
+impl CompileError {
+    /// The declaration that could not be compiled, if one.
+    pub fn origin(&self) -> Option<crate::rules::Origin> {
+        self.origin
+    }
+
+    /// What went wrong, without saying where.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
 }
 
 /// Per-thread scratch space: automaton caches for every rule.
@@ -148,26 +161,31 @@ impl Matcher {
             .collect();
         for (index, rule) in rules.rules.iter().enumerate() {
             let what = || format!("rule `{}`", rule.name);
+            let origin = Some(rule.origin);
             let mut builder = hir::HirBuilder::new(rules);
             let hir = builder.build(&rule.pattern);
             let groups = builder.groups;
             let find = meta_regex(&hir).map_err(|message| CompileError {
                 what: what(),
                 message,
+                origin,
             })?;
             let exact_hir = Hir::concat(vec![hir.clone(), Hir::look(Look::End)]);
             let exact = meta_regex(&exact_hir).map_err(|message| CompileError {
                 what: what(),
                 message,
+                origin,
             })?;
             let longest = longest_dfa(&hir).map_err(|message| CompileError {
                 what: what(),
                 message,
+                origin,
             })?;
             let constraints =
                 compile_constraints(rules, &rule.constraints).map_err(|message| CompileError {
                     what: what(),
                     message,
+                    origin,
                 })?;
             let capture_names = rule
                 .captures
@@ -215,6 +233,7 @@ impl Matcher {
                     .map_err(|error| CompileError {
                         what: "the triggers".into(),
                         message: error.to_string(),
+                        origin: None,
                     })?,
             )
         };
@@ -224,6 +243,7 @@ impl Matcher {
                 CompileError {
                     what: format!("entity type `{}`", entity.name),
                     message,
+                    origin: Some(entity.origin),
                 }
             })?;
             entity_constraints.push(compiled);
