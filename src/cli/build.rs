@@ -44,7 +44,7 @@ pub struct BuildArgs {
     pub input: InputArgs,
 
     /// The on-disk store (created in an absent or empty directory).
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", env = "KGREP_STORE")]
     pub store: Option<PathBuf>,
 
     /// Remove documents that are in the store but not among these.

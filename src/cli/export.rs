@@ -31,7 +31,7 @@ export leaves nothing behind); its extension picks the format when -f is not
 given; `-o -` is standard output.")]
 pub struct ExportArgs {
     /// The on-disk store.
-    #[arg(long, value_name = "DIR", required = true)]
+    #[arg(long, value_name = "DIR", env = "KGREP_STORE", required = true)]
     pub store: PathBuf,
 
     /// Output format (default: from the -o extension, else turtle).

@@ -28,7 +28,7 @@ The graph: IRIs as nodes, object properties as edges; classes, labels and
 literal values are node attributes; provenance is left out.")]
 pub struct GraphArgs {
     /// The on-disk store.
-    #[arg(long, value_name = "DIR", global = true)]
+    #[arg(long, value_name = "DIR", env = "KGREP_STORE", global = true)]
     pub store: Option<PathBuf>,
 
     /// What to compute.

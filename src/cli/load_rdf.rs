@@ -29,7 +29,7 @@ file fails, the store stays as it was. The store is created in an absent or
 empty directory.")]
 pub struct LoadArgs {
     /// The on-disk store.
-    #[arg(long, value_name = "DIR", required = true)]
+    #[arg(long, value_name = "DIR", env = "KGREP_STORE", required = true)]
     pub store: PathBuf,
 
     /// RDF files to load (`-` for standard input, with --format).

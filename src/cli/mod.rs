@@ -13,6 +13,7 @@ mod debug;
 mod export;
 mod extract;
 mod fmt;
+mod generate;
 #[cfg(feature = "store")]
 mod graph;
 #[cfg(feature = "store")]
@@ -64,6 +65,8 @@ Examples:
   kgrep build -r examples/zh/news.kgr examples/zh/docs/ --store graph.kgstore
   kgrep query --store graph.kgstore 'SELECT ?org ?team WHERE { ?org ex:formed ?team }'
   kgrep export --store graph.kgstore -o graph.ttl
+  kgrep completions bash > ~/.local/share/bash-completion/completions/kgrep
+  KGREP_STORE=graph.kgstore kgrep repl     the default store for every command
 
 Docs: docs/language.md (the rule language), grammar/kgr.ebnf (its grammar).";
 
@@ -104,6 +107,10 @@ pub enum Command {
     Debug(debug::DebugCommand),
     /// Print rule files in canonical form, or check that they are.
     Fmt(fmt::FmtArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(generate::CompletionsArgs),
+    /// Print the man page (roff: `kgrep man | man -l -`).
+    Man,
 }
 
 /// Parses the command line, runs the command, and returns the exit code.
@@ -137,6 +144,8 @@ pub fn main() -> ExitCode {
         #[cfg(feature = "store")]
         Command::Repl(args) => repl::run(args, &output),
         Command::Debug(command) => debug::run(command, &output),
+        Command::Completions(args) => generate::completions(args, &output),
+        Command::Man => generate::man(&output),
     };
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,

@@ -47,7 +47,7 @@ pub struct QueryArgs {
     pub query_file: Option<PathBuf>,
 
     /// The on-disk store to query.
-    #[arg(long, value_name = "DIR", conflicts_with = "rules")]
+    #[arg(long, value_name = "DIR", env = "KGREP_STORE")]
     pub store: Option<PathBuf>,
 
     /// Rule files: build a store in memory from them and DOCS, then query it.
@@ -94,7 +94,8 @@ pub fn run(args: &QueryArgs, output: &Output) -> Result<Outcome> {
         timeout: args.timeout,
         update: args.update,
     };
-    if let Some(path) = &args.store {
+    // Rules and documents build a store in memory, whatever KGREP_STORE says.
+    if let (Some(path), true) = (&args.store, args.rules.is_empty()) {
         let dir = StoreDir::open(path)?;
         if args.update {
             let writer = dir.write()?;

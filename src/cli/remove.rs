@@ -22,7 +22,7 @@ A document is named by the path it was built from (relative to the directory
 given to `kgrep build`) or by its IRI. All of them go in one transaction.")]
 pub struct RemoveArgs {
     /// The on-disk store.
-    #[arg(long, value_name = "DIR", required = true)]
+    #[arg(long, value_name = "DIR", env = "KGREP_STORE", required = true)]
     pub store: PathBuf,
 
     /// The documents to remove.

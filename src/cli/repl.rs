@@ -27,7 +27,7 @@ statements and commands run in order; --bail stops at the first error (exit 1).
 History: $XDG_DATA_HOME/kgrep/history (default ~/.local/share/kgrep/history).")]
 pub struct ReplArgs {
     /// The on-disk store (without it, the store lives in memory).
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", env = "KGREP_STORE")]
     pub store: Option<PathBuf>,
 
     /// Rule files for .load, .try and .reload.

@@ -41,8 +41,52 @@ pub enum ResultFormat {
     Jsonld,
 }
 
-/// Writes `results` in `format`; returns how many rows (or triples) were written.
+/// Writes `results` in `format`; returns how many rows (or triples) were
+/// written. The output always ends with a line break (JSON and XML results,
+/// and ASK in CSV and TSV, have none of their own), so results run together
+/// in no shell.
 pub fn write_results(
+    results: QueryResults<'_>,
+    format: ResultFormat,
+    prefixes: &[(String, String)],
+    max_rows: Option<usize>,
+    out: &mut dyn Write,
+) -> Result<usize> {
+    let mut tracked = EndsWithNewline {
+        inner: out,
+        last: b'\n',
+        written: false,
+    };
+    let count = write_unterminated(results, format, prefixes, max_rows, &mut tracked)?;
+    if tracked.written && tracked.last != b'\n' {
+        tracked.inner.write_all(b"\n")?;
+    }
+    Ok(count)
+}
+
+/// A writer that remembers the last byte written.
+struct EndsWithNewline<'a> {
+    inner: &'a mut dyn Write,
+    last: u8,
+    written: bool,
+}
+
+impl Write for EndsWithNewline<'_> {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        let written = self.inner.write(bytes)?;
+        if written > 0 {
+            self.last = bytes[written - 1];
+            self.written = true;
+        }
+        Ok(written)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+fn write_unterminated(
     results: QueryResults<'_>,
     format: ResultFormat,
     prefixes: &[(String, String)],

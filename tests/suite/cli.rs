@@ -85,3 +85,23 @@ fn threads_change_speed_not_output() {
     ]);
     assert_eq!(zero.status.code(), Some(2));
 }
+
+#[test]
+fn completions_and_the_man_page_come_from_the_command_definitions() {
+    for shell in ["bash", "zsh", "fish"] {
+        let output = kgrep(&["completions", shell]);
+        assert!(output.status.success(), "{shell}");
+        let script = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            script.contains("kgrep") && script.contains("build"),
+            "{shell}"
+        );
+    }
+    let man = kgrep(&["man"]);
+    assert!(man.status.success());
+    let page = String::from_utf8_lossy(&man.stdout);
+    assert!(
+        page.contains(".TH kgrep") && page.contains("KGREP_STORE"),
+        "{page}"
+    );
+}

@@ -19,6 +19,7 @@ fn piped(args: &[&str], script: &str) -> (Option<i32>, String, String) {
         .args(args)
         .current_dir(root())
         .env("NO_COLOR", "1")
+        .env_remove("KGREP_STORE")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -886,3 +886,21 @@ fn exports_load_in_rdflib_and_rapper_with_the_same_counts() {
     assert_eq!(rdflib_rows, kgrep_rows);
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn kgrep_store_names_the_default_store() {
+    let (dir, store) = example_store("env", "examples/zh/docs");
+    let output = Command::new(env!("CARGO_BIN_EXE_kgrep"))
+        .args(["query", "--format", "tsv", "ASK { ?s ex:formed ?o }"])
+        .env("KGREP_STORE", &store)
+        .current_dir(root())
+        .output()
+        .expect("kgrep");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), "true");
+    std::fs::remove_dir_all(&dir).ok();
+}

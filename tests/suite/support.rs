@@ -15,6 +15,7 @@ pub fn kgrep(args: &[&str]) -> Output {
         .current_dir(root())
         .env("NO_COLOR", "1")
         .env_remove("CLICOLOR_FORCE")
+        .env_remove("KGREP_STORE")
         .output()
         .expect("kgrep runs")
 }
