@@ -16,7 +16,7 @@ use kgrep::store::{GraphStore, StoreDir};
 #[derive(Debug, Args)]
 #[command(after_help = "\
 Examples:
-  kgrep graph --store graph.kgstore path 中国移动湖北分公司党委 雷神山医院
+  kgrep graph --store graph.kgstore path 辽宁医疗队 ex:place/武汉
   kgrep graph --store graph.kgstore neighbors 辽宁医疗队 -k 2
   kgrep graph --store graph.kgstore components
   kgrep graph --store graph.kgstore rank --by pagerank --top 10 --class schema:Hospital
