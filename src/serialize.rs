@@ -7,7 +7,7 @@
 
 use std::io::{self, Write};
 
-use oxrdf::{NamedNode, TripleRef};
+use oxrdf::{NamedNode, TermRef, TripleRef};
 use oxttl::TurtleSerializer;
 use oxttl::turtle::WriterTurtleSerializer;
 use serde::Serialize;
@@ -128,13 +128,15 @@ impl<W: Write> FactWriter<W> {
     }
 }
 
-/// A fact as one JSON line.
+/// A fact as one JSON line: the terms as SPARQL 1.1 JSON results write them
+/// (`{"type": "uri", "value": …}`, literals with `datatype` or `xml:lang`,
+/// blank nodes as `bnode`), then the provenance.
 #[derive(Serialize)]
 struct JsonFact<'a> {
     document: &'a str,
-    subject: String,
-    predicate: String,
-    object: String,
+    subject: JsonTerm<'a>,
+    predicate: JsonTerm<'a>,
+    object: JsonTerm<'a>,
     sentence: usize,
     start: usize,
     end: usize,
@@ -142,13 +144,54 @@ struct JsonFact<'a> {
     text: &'a str,
 }
 
+/// A term in the SPARQL 1.1 Query Results JSON Format.
+#[derive(Serialize)]
+struct JsonTerm<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    value: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    datatype: Option<&'a str>,
+    #[serde(rename = "xml:lang", skip_serializing_if = "Option::is_none")]
+    language: Option<&'a str>,
+}
+
+impl<'a> JsonTerm<'a> {
+    fn new(term: TermRef<'a>) -> Self {
+        let plain = |kind, value| JsonTerm {
+            kind,
+            value,
+            datatype: None,
+            language: None,
+        };
+        match term {
+            TermRef::NamedNode(node) => plain("uri", node.as_str()),
+            TermRef::BlankNode(node) => plain("bnode", node.as_str()),
+            TermRef::Literal(literal) => JsonTerm {
+                kind: "literal",
+                value: literal.value(),
+                language: literal.language(),
+                datatype: (literal.language().is_none()
+                    && literal.datatype() != oxrdf::vocab::xsd::STRING)
+                    .then(|| literal.datatype().as_str()),
+            },
+            #[allow(unreachable_patterns)]
+            _ => plain("triple", ""),
+        }
+    }
+}
+
 impl<'a> JsonFact<'a> {
     fn new(document: &'a NamedNode, fact: &'a Fact) -> Self {
+        let subject: TermRef<'a> = match fact.triple.subject.as_ref() {
+            oxrdf::NamedOrBlankNodeRef::NamedNode(node) => node.into(),
+            oxrdf::NamedOrBlankNodeRef::BlankNode(node) => node.into(),
+        };
         JsonFact {
             document: document.as_str(),
-            subject: fact.triple.subject.to_string(),
-            predicate: fact.triple.predicate.to_string(),
-            object: fact.triple.object.to_string(),
+            subject: JsonTerm::new(subject),
+            predicate: JsonTerm::new(fact.triple.predicate.as_ref().into()),
+            object: JsonTerm::new(fact.triple.object.as_ref()),
             sentence: fact.provenance.sentence,
             start: fact.provenance.start,
             end: fact.provenance.end,

@@ -255,3 +255,45 @@ fn a_fifo_in_a_documents_folder_is_skipped_not_waited_for() {
     assert!(String::from_utf8_lossy(&output.stderr).contains("is not a regular file"));
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn jsonl_terms_are_structured_as_in_sparql_json_results() {
+    let output = kgrep(&[
+        "extract",
+        "-q",
+        "-r",
+        "examples/zh/news.kgr",
+        "-f",
+        "jsonl",
+        "examples/zh/docs",
+    ]);
+    assert!(output.status.success());
+    let (mut typed, mut tagged) = (0, 0);
+    for line in String::from_utf8(output.stdout).expect("UTF-8").lines() {
+        let fact: serde_json::Value = serde_json::from_str(line).expect("JSON");
+        assert_eq!(fact["subject"]["type"], "uri", "{line}");
+        assert_eq!(fact["predicate"]["type"], "uri", "{line}");
+        assert!(
+            !fact["predicate"]["value"]
+                .as_str()
+                .unwrap()
+                .starts_with('<'),
+            "{line}"
+        );
+        let object = &fact["object"];
+        match object["type"].as_str() {
+            Some("uri") => assert!(object.get("datatype").is_none()),
+            Some("literal") if object.get("xml:lang").is_some() => tagged += 1,
+            Some("literal") if object.get("datatype").is_some() => typed += 1,
+            Some("literal") => {}
+            other => panic!("{other:?}: {line}"),
+        }
+        assert!(
+            fact["document"]
+                .as_str()
+                .unwrap()
+                .starts_with("urn:kgrep:doc:")
+        );
+    }
+    assert!(typed > 0 && tagged > 0, "typed {typed}, tagged {tagged}");
+}
