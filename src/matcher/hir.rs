@@ -5,7 +5,9 @@
 //! tells where every entity mention is; captures keep their own groups. Text in
 //! rules is NFKC-normalised like the documents, so `"，"` matches `,`.
 
-use regex_syntax::hir::{Capture, Class, ClassUnicode, ClassUnicodeRange, Hir, Look, Repetition};
+use regex_syntax::hir::{
+    Capture, Class, ClassUnicode, ClassUnicodeRange, Hir, HirKind, Look, Repetition,
+};
 
 use crate::rules::{CaptureId, EntityId, LexiconId, Pattern, RuleSet};
 use crate::text::normalize_str;
@@ -146,4 +148,36 @@ fn normalize_class(class: &ClassUnicode) -> ClassUnicode {
         }
     }
     normalized
+}
+
+/// `hir` with every `$` (end of the sentence) made a pattern that never
+/// matches; `None` when `hir` has no `$`. For assigning captures to a match
+/// that ends inside its sentence, on a haystack cut at the match's end.
+pub(crate) fn without_end(hir: &Hir) -> Option<Hir> {
+    fn has_end(hir: &Hir) -> bool {
+        match hir.kind() {
+            HirKind::Look(Look::End) => true,
+            HirKind::Repetition(repetition) => has_end(&repetition.sub),
+            HirKind::Capture(capture) => has_end(&capture.sub),
+            HirKind::Concat(parts) | HirKind::Alternation(parts) => parts.iter().any(has_end),
+            _ => false,
+        }
+    }
+    fn rewrite(hir: &Hir) -> Hir {
+        match hir.kind() {
+            HirKind::Look(Look::End) => Hir::fail(),
+            HirKind::Repetition(repetition) => Hir::repetition(regex_syntax::hir::Repetition {
+                sub: Box::new(rewrite(&repetition.sub)),
+                ..repetition.clone()
+            }),
+            HirKind::Capture(capture) => Hir::capture(regex_syntax::hir::Capture {
+                sub: Box::new(rewrite(&capture.sub)),
+                ..capture.clone()
+            }),
+            HirKind::Concat(parts) => Hir::concat(parts.iter().map(rewrite).collect()),
+            HirKind::Alternation(parts) => Hir::alternation(parts.iter().map(rewrite).collect()),
+            _ => hir.clone(),
+        }
+    }
+    has_end(hir).then(|| rewrite(hir))
 }

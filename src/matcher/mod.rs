@@ -62,6 +62,10 @@ struct CompiledRule {
     find: Regex,
     /// The same pattern followed by `\z`, to assign captures to a match of known end.
     exact: Regex,
+    /// `exact` with the pattern's own `$` never matching, for a match that
+    /// ends before its sentence does (the haystack is cut at the match's end,
+    /// where `$` would otherwise hold). `None` when the pattern has no `$`.
+    exact_inside: Option<Regex>,
     /// Longest match from a given start.
     longest: DFA,
     /// The role of capture group `i + 1`.
@@ -111,6 +115,7 @@ impl CompileError {
 pub struct Scratch {
     find: Vec<meta::Cache>,
     exact: Vec<meta::Cache>,
+    exact_inside: Vec<Option<(meta::Cache, Captures)>>,
     longest: Vec<DfaCache>,
     captures: Vec<Captures>,
 }
@@ -176,6 +181,18 @@ impl Matcher {
                 message,
                 origin,
             })?;
+            let exact_inside = match hir::without_end(&hir) {
+                Some(inside) => Some(
+                    meta_regex(&Hir::concat(vec![inside, Hir::look(Look::End)])).map_err(
+                        |message| CompileError {
+                            what: what(),
+                            message,
+                            origin,
+                        },
+                    )?,
+                ),
+                None => None,
+            };
             let longest = longest_dfa(&hir).map_err(|message| CompileError {
                 what: what(),
                 message,
@@ -195,6 +212,7 @@ impl Matcher {
             compiled.push(CompiledRule {
                 find,
                 exact,
+                exact_inside,
                 longest,
                 groups,
                 capture_names,
@@ -291,6 +309,15 @@ impl Matcher {
                 .rules
                 .iter()
                 .map(|rule| rule.exact.create_cache())
+                .collect(),
+            exact_inside: self
+                .rules
+                .iter()
+                .map(|rule| {
+                    rule.exact_inside
+                        .as_ref()
+                        .map(|regex| (regex.create_cache(), regex.create_captures()))
+                })
                 .collect(),
             longest: self
                 .rules
@@ -395,7 +422,8 @@ impl Matcher {
                 if end == start {
                     break;
                 }
-                let candidate = self.assign(rule, &sentence[..end], start, scratch);
+                let inside = end < sentence.len();
+                let candidate = self.assign(rule, &sentence[..end], start, inside, scratch);
                 match candidate.and_then(|candidate| self.check(rule, sentence, candidate)) {
                     Ok(found) => {
                         accepted = Some(found);
@@ -424,20 +452,32 @@ impl Matcher {
         matches
     }
 
-    /// Captures of the match of rule `rule` that spans `start..haystack.len()`.
+    /// Captures of the match of rule `rule` that spans `start..haystack.len()`;
+    /// `inside`: the sentence goes on after it (so the pattern's `$` cannot
+    /// match at its end).
     fn assign(
         &self,
         rule: usize,
         haystack: &str,
         start: usize,
+        inside: bool,
         scratch: &mut Scratch,
     ) -> Result<RuleMatch, String> {
         let compiled = &self.rules[rule];
-        let captures = &mut scratch.captures[rule];
         let input = Input::new(haystack).range(start..).anchored(Anchored::Yes);
-        compiled
-            .exact
-            .search_captures_with(&mut scratch.exact[rule], &input, captures);
+        let captures = match (&compiled.exact_inside, &mut scratch.exact_inside[rule]) {
+            (Some(regex), Some((cache, captures))) if inside => {
+                regex.search_captures_with(cache, &input, captures);
+                captures
+            }
+            _ => {
+                let captures = &mut scratch.captures[rule];
+                compiled
+                    .exact
+                    .search_captures_with(&mut scratch.exact[rule], &input, captures);
+                captures
+            }
+        };
         if !captures.is_match() {
             return Err("the match could not be split into its captures".into());
         }

@@ -297,3 +297,55 @@ fn jsonl_terms_are_structured_as_in_sparql_json_results() {
     }
     assert!(typed > 0 && tagged > 0, "typed {typed}, tagged {tagged}");
 }
+
+/// Regression: `$` inside an alternation held at the end of the match
+/// instead of the end of the sentence, so the captures took the wrong split.
+#[test]
+fn dollar_inside_an_alternation_means_the_end_of_the_sentence() {
+    let dir = std::env::temp_dir().join(format!("kgrep-dollar-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    std::fs::write(
+        dir.join("r.kgr"),
+        "prefix ex: <http://kgrep.example/zh/>\n\
+         rule r2 = $y:([a-z]{2,8} \"b\") ([^c] | $) => ex:s ex:p $y\n\
+         test r2 \"aabbc zz\" => ex:s ex:p \"aab\"\n\
+         test r2 \"aab\" => ex:s ex:p \"aab\"\n",
+    )
+    .expect("write");
+    std::fs::write(dir.join("doc.txt"), "aabbc zz\naab\n").expect("write");
+    let output = kgrep(&[
+        "extract",
+        "-q",
+        "-f",
+        "jsonl",
+        "-r",
+        dir.join("r.kgr").to_str().unwrap(),
+        dir.join("doc.txt").to_str().unwrap(),
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let found: Vec<(String, String)> = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|line| {
+            let fact: serde_json::Value = serde_json::from_str(line).expect("JSON");
+            (
+                fact["object"]["value"].as_str().unwrap().to_owned(),
+                fact["text"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [("aab".into(), "aabb".into()), ("aab".into(), "aab".into())]
+    );
+    let tests = kgrep(&["test", dir.join("r.kgr").to_str().unwrap()]);
+    assert!(
+        tests.status.success(),
+        "{}",
+        String::from_utf8_lossy(&tests.stderr)
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
