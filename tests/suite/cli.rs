@@ -57,7 +57,7 @@ fn fmt_check_names_unformatted_files() {
 
 #[test]
 fn threads_change_speed_not_output() {
-    let run = |threads: &str| {
+    let run = |threads: &str, documents: &str| {
         let output = kgrep(&[
             "-j",
             threads,
@@ -67,14 +67,32 @@ fn threads_change_speed_not_output() {
             "examples/zh/news.kgr",
             "-f",
             "jsonl",
-            "examples/zh/docs",
+            documents,
         ]);
         assert!(output.status.success());
         output.stdout
     };
-    let one = run("1");
+    let one = run("1", "examples/zh/docs");
     assert!(!one.is_empty());
-    assert_eq!(one, run("2"), "documents come out in input order");
+    assert_eq!(
+        one,
+        run("2", "examples/zh/docs"),
+        "documents come out in input order"
+    );
+    // A long document is cut into runs of sentences matched in parallel:
+    // the facts, their offsets and their order do not change.
+    let long = std::env::temp_dir().join(format!("kgrep-long-{}.txt", std::process::id()));
+    let sample = std::fs::read_to_string(crate::support::root().join("examples/zh/docs/teams.txt"))
+        .expect("sample");
+    std::fs::write(&long, sample.repeat(800)).expect("write");
+    let long_name = long.to_str().unwrap();
+    let one = run("1", long_name);
+    assert!(one.len() > 100_000, "{}", one.len());
+    assert!(
+        one == run("2", long_name),
+        "a long document extracts the same with 2 threads"
+    );
+    std::fs::remove_file(&long).ok();
     let zero = kgrep(&[
         "-j",
         "0",
