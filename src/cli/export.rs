@@ -119,10 +119,17 @@ pub fn run(args: &ExportArgs, output: &Output) -> Result<Outcome> {
         .context("--graph needs an IRI")?;
     let prefixes = store.prefixes()?;
     let provenance = !args.no_provenance;
+    let never = oxigraph::sparql::CancellationToken::new();
     let Some(path) = target else {
         let stdout = std::io::BufWriter::new(std::io::stdout().lock());
-        let (_, mut writer) =
-            store.export(format.rdf(), graph.as_ref(), provenance, &prefixes, stdout)?;
+        let (_, mut writer) = store.export(
+            format.rdf(),
+            graph.as_ref(),
+            provenance,
+            &prefixes,
+            stdout,
+            &never,
+        )?;
         writer.flush()?;
         return Ok(Outcome::Success);
     };
@@ -136,8 +143,14 @@ pub fn run(args: &ExportArgs, output: &Output) -> Result<Outcome> {
             std::fs::File::create(&temporary.0)
                 .with_context(|| format!("cannot write `{}`", temporary.0.display()))?,
         );
-        let (count, writer) =
-            store.export(format.rdf(), graph.as_ref(), provenance, &prefixes, file)?;
+        let (count, writer) = store.export(
+            format.rdf(),
+            graph.as_ref(),
+            provenance,
+            &prefixes,
+            file,
+            &never,
+        )?;
         writer
             .into_inner()
             .map_err(|error| error.into_error())?

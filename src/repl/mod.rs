@@ -428,14 +428,9 @@ impl Session {
                 let file = std::io::BufWriter::new(
                     File::create(path).with_context(|| format!("cannot write `{path}`"))?,
                 );
-                let (count, mut file) = self.store.export_until(
-                    format,
-                    None,
-                    true,
-                    &self.prefixes,
-                    file,
-                    &self.current,
-                )?;
+                let (count, mut file) =
+                    self.store
+                        .export(format, None, true, &self.prefixes, file, &self.current)?;
                 file.flush()?;
                 self.say(&format!("exported {count} statements to `{path}`"));
             }

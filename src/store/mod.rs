@@ -510,21 +510,9 @@ impl GraphStore {
     /// formats get the facts (the default graph, or `graph`); dataset formats
     /// get every graph, or, without `provenance`, the facts alone. The saved
     /// prefixes go along (as Turtle/TriG prefixes, and in dataset formats in
-    /// the `urn:kgrep:meta` graph, so `kgrep load` restores them).
+    /// the `urn:kgrep:meta` graph, so `kgrep load` restores them). `cancel`
+    /// stops it ([`StoreError::Cancelled`]).
     pub fn export<W: std::io::Write>(
-        &self,
-        format: RdfFormat,
-        graph: Option<&NamedNode>,
-        provenance: bool,
-        prefixes: &[(String, String)],
-        writer: W,
-    ) -> Result<(usize, W), StoreError> {
-        let cancel = CancellationToken::new();
-        self.export_until(format, graph, provenance, prefixes, writer, &cancel)
-    }
-
-    /// [`export`](Self::export), stopped by `cancel` ([`StoreError::Cancelled`]).
-    pub fn export_until<W: std::io::Write>(
         &self,
         format: RdfFormat,
         graph: Option<&NamedNode>,
