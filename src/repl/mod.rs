@@ -151,44 +151,48 @@ impl Session {
 
     /// Loads documents with the current rules (for `kgrep repl -r RULES --docs DOCS`).
     pub fn load(&mut self, documents: &[PathBuf]) -> Result<()> {
+        let sources = crate::ui::documents::collect_sources(documents)?;
         let extractor = self
             .extractor
-            .as_ref()
+            .take()
             .context("no rules: use .rules FILE first")?;
-        let sources = crate::ui::documents::collect_sources(documents)?;
         let progress = crate::ui::documents::progress_bar(sources.len(), false, "documents");
-        let mut extracted = Vec::new();
-        crate::ui::documents::extract_in_order(
-            extractor,
-            &sources,
-            false,
-            None,
-            |source, result| {
-                progress.inc(1);
-                extracted.push((source.name.clone(), result?));
-                Ok(true)
-            },
-        )?;
-        progress.finish_and_clear();
-        let facts: usize = extracted.iter().map(|(_, (_, e))| e.facts.len()).sum();
-        let stats = self.change(|store| {
+        let cancel = self.current.clone();
+        // Streamed into the store as extracted; Ctrl-C stops it, and then
+        // nothing is published.
+        let result = self.change(|store| {
             let mut ingest = Ingest::new(store, true)?;
-            for (path, (document, extraction)) in &extracted {
-                ingest.add(&DocumentFacts {
-                    iri: &document.iri,
-                    path,
-                    sha256: None,
-                    facts: &extraction.facts,
-                })?;
-            }
-            Ok(ingest.finish()?)
-        })?;
+            let (mut loaded, mut facts) = (0, 0);
+            crate::ui::documents::extract_in_order(
+                &extractor,
+                &sources,
+                false,
+                None,
+                |source, result| {
+                    if cancel.is_cancelled() {
+                        return Err(StoreError::Cancelled.into());
+                    }
+                    let (document, extraction) = result?;
+                    progress.inc(1);
+                    loaded += 1;
+                    facts += extraction.facts.len();
+                    ingest.add(&DocumentFacts {
+                        iri: &document.iri,
+                        path: &source.name,
+                        sha256: None,
+                        facts: &extraction.facts,
+                    })?;
+                    Ok(true)
+                },
+            )?;
+            Ok((ingest.finish()?, loaded, facts))
+        });
+        self.extractor = Some(extractor);
+        progress.finish_and_clear();
+        let (stats, loaded, facts) = result?;
         self.say(&format!(
-            "loaded {} documents ({} new, {} replaced): {facts} facts ({} quads)",
-            extracted.len(),
-            stats.new,
-            stats.replaced,
-            stats.quads
+            "loaded {loaded} documents ({} new, {} replaced): {facts} facts ({} quads)",
+            stats.new, stats.replaced, stats.quads
         ));
         for document in documents {
             if !self.loaded.contains(document) {
