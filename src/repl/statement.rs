@@ -15,13 +15,12 @@ pub fn is_complete(text: &str) -> bool {
     if !balanced(text) {
         return false;
     }
-    match oxigraph::sparql::SparqlEvaluator::new().parse_query(text) {
+    // Prefixes are the session's business; here any prefix is known, so
+    // `DESCRIBE ex:Team` is as complete as `DESCRIBE <http://…/Team>`.
+    match evaluator(text).parse_query(text) {
         Ok(_) => true,
         Err(query_error) => {
-            if oxigraph::sparql::SparqlEvaluator::new()
-                .parse_update(text)
-                .is_ok()
-            {
+            if evaluator(text).parse_update(text).is_ok() {
                 return true;
             }
             // An error at the very end means "more to come".
@@ -204,6 +203,32 @@ mod tests {
             "wrong before its end: complete, and an error"
         );
         assert!(is_complete("SELECT * WHERE { ?s ?p ?o FILTER(?o < 3) }"));
+    }
+
+    #[test]
+    fn every_query_form_completes_with_undeclared_prefixes_too() {
+        for complete in [
+            "DESCRIBE ex:Team",
+            "DESCRIBE <http://e/Team>",
+            "DESCRIBE ?t WHERE { ?t a ex:Team }",
+            "CONSTRUCT WHERE { ?s ex:p ?o }",
+            "CONSTRUCT { ?s ex:q ?o } WHERE { ?s ex:p ?o }",
+            "ASK { ?s ex:p ?o }",
+            "SELECT (COUNT(*) AS ?n) WHERE { ?s ex:p ?o }",
+            "INSERT DATA { ex:a ex:b ex:c }",
+            "DELETE WHERE { ?s ex:p ?o }",
+            "CLEAR ALL",
+        ] {
+            assert!(is_complete(complete), "{complete}");
+        }
+        for incomplete in [
+            "DESCRIBE",
+            "CONSTRUCT { ?s ex:q ?o }",
+            "ASK",
+            "INSERT DATA {",
+        ] {
+            assert!(!is_complete(incomplete), "{incomplete}");
+        }
     }
 
     #[test]
