@@ -10,7 +10,9 @@ use oxigraph::sparql::CancellationToken;
 
 use super::{Outcome, Output};
 use crate::ui::documents::{collect_sources, extract_in_order};
-use crate::ui::results::{ResultFormat, read_query_file, syntax_diagnostic, write_results};
+use crate::ui::results::{
+    ResultFormat, read_query_file, sparql_hints, syntax_diagnostic, write_results,
+};
 use crate::ui::rules::load_rules;
 use kgrep::provenance::DocumentFacts;
 use kgrep::store::ingest::Ingest;
@@ -169,6 +171,8 @@ pub fn run_query(
             Ok(()) => Ok(Outcome::Success),
             Err(StoreError::Syntax(error)) => {
                 let (diagnostic, sources) = syntax_diagnostic(query, name, &error);
+                let diagnostic =
+                    sparql_hints(diagnostic, query, &error.to_string(), prefixes, false);
                 output.diagnostic(&diagnostic, &sources);
                 Ok(Outcome::Problems)
             }
@@ -193,6 +197,7 @@ pub fn run_query(
         Ok(results) => results,
         Err(StoreError::Syntax(error)) => {
             let (diagnostic, sources) = syntax_diagnostic(query, name, &error);
+            let diagnostic = sparql_hints(diagnostic, query, &error.to_string(), prefixes, true);
             output.diagnostic(&diagnostic, &sources);
             return Ok(Outcome::Problems);
         }

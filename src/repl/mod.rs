@@ -291,6 +291,13 @@ impl Session {
 
     fn syntax_error(&self, text: &str, error: &dyn std::fmt::Display) -> Result<()> {
         let (diagnostic, sources) = syntax_diagnostic(text, "<statement>", error);
+        let diagnostic = crate::ui::results::sparql_hints(
+            diagnostic,
+            text,
+            &error.to_string(),
+            &self.prefixes,
+            false,
+        );
         self.output.diagnostic(&diagnostic, &sources);
         Err(anyhow!(Reported))
     }

@@ -299,6 +299,139 @@ pub fn syntax_diagnostic(
     )
 }
 
+/// The SPARQL keywords a statement can start with.
+const LEADING_KEYWORDS: &[&str] = &[
+    "SELECT",
+    "CONSTRUCT",
+    "ASK",
+    "DESCRIBE",
+    "PREFIX",
+    "BASE",
+    "INSERT",
+    "DELETE",
+    "WITH",
+    "LOAD",
+    "CLEAR",
+    "DROP",
+    "CREATE",
+    "ADD",
+    "MOVE",
+    "COPY",
+];
+
+/// Hints in words for the SPARQL mistakes people make most: an undeclared
+/// prefix (the known ones are listed), a misspelt first keyword, and an
+/// update run as a query (`as_query`: the command runs queries only).
+pub fn sparql_hints(
+    diagnostic: Diagnostic,
+    query: &str,
+    message: &str,
+    prefixes: &[(String, String)],
+    as_query: bool,
+) -> Diagnostic {
+    let mut diagnostic = diagnostic;
+    if as_query
+        && oxigraph::sparql::SparqlEvaluator::new()
+            .parse_update(query)
+            .is_ok()
+    {
+        diagnostic.message = format!("`{}` is an update, not a query", first_word(query));
+        point_at(&mut diagnostic, query, first_word(query));
+        return diagnostic.with_hint("it changes the store: run it with `kgrep query --update`");
+    }
+    let first = first_word(query).to_ascii_uppercase();
+    if !first.is_empty()
+        && first.chars().all(|c| c.is_ascii_alphabetic())
+        && !LEADING_KEYWORDS.contains(&first.as_str())
+    {
+        if let Some(near) =
+            kgrep::diagnostic::did_you_mean(&first, LEADING_KEYWORDS.iter().copied())
+        {
+            diagnostic.message = format!("`{}` is not a SPARQL keyword", first_word(query));
+            point_at(&mut diagnostic, query, first_word(query));
+            diagnostic = diagnostic.with_hint(format!("did you mean `{near}`?"));
+        }
+        return diagnostic;
+    }
+    if message.contains("Prefix not found") {
+        let known: Vec<&str> = prefixes.iter().map(|(p, _)| p.as_str()).collect();
+        let undeclared = undeclared_prefix(query, &known);
+        let known = known
+            .iter()
+            .map(|p| format!("{p}:"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        if let Some(prefix) = &undeclared {
+            diagnostic.message = format!("unknown prefix `{prefix}:`");
+            point_at(&mut diagnostic, query, &format!("{prefix}:"));
+        }
+        diagnostic = diagnostic.with_hint(match undeclared {
+            Some(prefix) => format!(
+                "`{prefix}:` is not declared; declare it with `PREFIX {prefix}: <…>`, or use one of: {known}"
+            ),
+            None => format!("the prefixes known here: {known}"),
+        });
+    }
+    diagnostic
+}
+
+/// Points `diagnostic` at the first occurrence of `word` in `query`.
+fn point_at(diagnostic: &mut Diagnostic, query: &str, word: &str) {
+    if let Some(start) = query.find(word) {
+        diagnostic.primary.span = Span::new(start, start + word.len());
+    }
+}
+
+/// The first word of a statement, comments skipped.
+fn first_word(query: &str) -> &str {
+    query
+        .lines()
+        .map(|line| line.split('#').next().unwrap_or(""))
+        .flat_map(str::split_whitespace)
+        .next()
+        .unwrap_or("")
+}
+
+/// The first `p:` of `query` (outside IRIs, strings and comments) whose
+/// prefix is not in `known` and not declared in the query.
+fn undeclared_prefix(query: &str, known: &[&str]) -> Option<String> {
+    let declared: Vec<String> = query
+        .to_ascii_lowercase()
+        .match_indices("prefix")
+        .filter_map(|(at, _)| {
+            let rest = query[at + 6..].trim_start();
+            rest.split_once(':').map(|(name, _)| name.trim().to_owned())
+        })
+        .collect();
+    let mut word = String::new();
+    let (mut in_iri, mut in_string) = (false, None::<char>);
+    for c in query.chars() {
+        match (c, in_string) {
+            (_, Some(quote)) => {
+                if c == quote {
+                    in_string = None;
+                }
+            }
+            ('"' | '\'', None) => in_string = Some(c),
+            ('<', None) => in_iri = true,
+            ('>', None) => in_iri = false,
+            (':', None) if !in_iri => {
+                let prefix = std::mem::take(&mut word);
+                if !prefix.is_empty()
+                    && !known.contains(&prefix.as_str())
+                    && !declared.contains(&prefix)
+                    && prefix.chars().next().is_some_and(char::is_alphabetic)
+                {
+                    return Some(prefix);
+                }
+            }
+            (c, None) if !in_iri && (c.is_alphanumeric() || c == '_' || c == '-') => word.push(c),
+            _ => word.clear(),
+        }
+    }
+    None
+}
+
 /// `L:C` in a peg error message ("error at 3:14: expected ...").
 fn location(message: &str) -> Option<(usize, usize)> {
     let at = message.find("at ")?;

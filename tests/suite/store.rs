@@ -904,3 +904,34 @@ fn kgrep_store_names_the_default_store() {
     assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), "true");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn sparql_errors_say_what_is_wrong_in_words() {
+    let (dir, store) = example_store("sparql-errors", "examples/zh/docs");
+    for (query, message, hint) in [
+        (
+            "SELECT ?x WHERE { ?x foaf:name ?n }",
+            "unknown prefix `foaf:`",
+            "use one of: ex: kgrep:",
+        ),
+        (
+            "SELCT ?x WHERE { ?x ?p ?o }",
+            "`SELCT` is not a SPARQL keyword",
+            "did you mean `SELECT`?",
+        ),
+        (
+            "CLEAR ALL",
+            "`CLEAR` is an update, not a query",
+            "kgrep query --update",
+        ),
+    ] {
+        let output = kgrep(&["query", "--store", &store, query]);
+        assert_eq!(output.status.code(), Some(1), "{query}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains(message) && stderr.contains(hint),
+            "{query}: {stderr}"
+        );
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
