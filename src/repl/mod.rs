@@ -363,16 +363,32 @@ impl Session {
                 }
                 let script = std::fs::read_to_string(path)
                     .with_context(|| format!("cannot read `{path}`"))?;
+                // Like piped input: an error is reported and the script goes
+                // on; `.read` itself then fails, so `--bail` still stops.
                 self.reading += 1;
-                let mut step = Ok(Step::Continue);
+                let (mut step, mut failed) = (Step::Continue, 0);
                 for statement in split_script(&script) {
-                    step = self.execute(&statement);
-                    if !matches!(step, Ok(Step::Continue)) {
-                        break;
+                    match self.execute(&statement) {
+                        Ok(Step::Continue) => {}
+                        Ok(Step::Quit) => {
+                            step = Step::Quit;
+                            break;
+                        }
+                        Err(error) => {
+                            failed += 1;
+                            if !error.is::<Reported>() {
+                                self.output.error(&format!("{path}: {error:#}"));
+                            }
+                        }
                     }
                 }
                 self.reading -= 1;
-                if step? == Step::Quit {
+                if failed > 0 {
+                    self.output
+                        .error(&format!("`{path}`: {failed} statement(s) failed"));
+                    return Err(anyhow!(Reported));
+                }
+                if step == Step::Quit {
                     return Ok(Step::Quit);
                 }
             }

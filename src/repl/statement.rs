@@ -12,6 +12,20 @@ pub fn is_complete(text: &str) -> bool {
     if trimmed.starts_with('.') {
         return true;
     }
+    // A statement that does not start with a SPARQL keyword is wrong, not
+    // unfinished: it must not swallow the lines after it.
+    let first = trimmed
+        .lines()
+        .map(|line| line.split('#').next().unwrap_or(""))
+        .flat_map(str::split_whitespace)
+        .next()
+        .unwrap_or("");
+    if first.chars().all(|c| c.is_ascii_alphabetic())
+        && !first.is_empty()
+        && !crate::ui::results::LEADING_KEYWORDS.contains(&first.to_ascii_uppercase().as_str())
+    {
+        return true;
+    }
     if !balanced(text) {
         return false;
     }

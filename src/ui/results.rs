@@ -300,7 +300,7 @@ pub fn syntax_diagnostic(
 }
 
 /// The SPARQL keywords a statement can start with.
-const LEADING_KEYWORDS: &[&str] = &[
+pub const LEADING_KEYWORDS: &[&str] = &[
     "SELECT",
     "CONSTRUCT",
     "ASK",

@@ -273,3 +273,25 @@ fn a_piped_session_matches_its_snapshot() {
     std::fs::remove_dir_all(&dir).ok();
     result.unwrap_or_else(|mismatch| panic!("{mismatch}"));
 }
+
+#[test]
+fn read_goes_on_after_an_error_and_a_misspelt_keyword_swallows_nothing() {
+    let (dir, store) = store("read");
+    let script = dir.join("script.rq");
+    std::fs::write(&script, "SELEKT x\nASK { ?s ex:formed ?o }\n").expect("write");
+    let (code, out, err) = piped(
+        &["--store", &store],
+        &format!(".read {}\nASK {{ ?s ex:wardCount ?o }}\n", script.display()),
+    );
+    assert_eq!(code, Some(1), "{err}");
+    assert_eq!(
+        out.matches("true").count(),
+        2,
+        "both ASKs ran: {out}\n{err}"
+    );
+    assert!(
+        err.contains("did you mean `SELECT`?") && err.contains("1 statement(s) failed"),
+        "{err}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
