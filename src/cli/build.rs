@@ -13,13 +13,12 @@ use oxigraph::model::NamedNode;
 use super::query::{QueryOptions, run_query};
 use super::{Outcome, Output};
 use crate::ui::documents::{
-    InputArgs, Source, collect_sources, extract_in_order, finishing, progress_bar,
-    report_unreadable,
+    InputArgs, Source, collect_sources, finishing, progress_bar, report_unreadable,
 };
 use crate::ui::rules::load_rules;
 use kgrep::extract::document_iri;
-use kgrep::provenance::{DocumentFacts, document_hash, rules_fingerprint};
-use kgrep::store::ingest::{Added, Ingest, remove_documents};
+use kgrep::provenance::rules_fingerprint;
+use kgrep::store::ingest::{Added, Ingest, extract_into, remove_documents};
 use kgrep::store::{GraphStore, StoreDir};
 
 /// Arguments of `kgrep build`.
@@ -151,21 +150,15 @@ impl Job<'_> {
         let progress = progress_bar(self.sources.len(), args.quiet, "documents");
         let mut outcome = Outcome::Success;
         let mut facts = 0;
-        extract_in_order(
+        extract_into(
+            &mut ingest,
             self.extractor,
             self.sources,
-            args.input.lossy,
-            args.input.year,
+            (args.input.lossy, args.input.year),
+            Some(self.fingerprint),
             |source, result| match result {
-                Ok((document, extraction)) => {
+                Ok((extraction, added)) => {
                     facts += extraction.facts.len();
-                    let hash = document_hash(self.fingerprint, &document.text);
-                    let added = ingest.add(&DocumentFacts {
-                        iri: &document.iri,
-                        path: &source.name,
-                        sha256: Some(&hash),
-                        facts: &extraction.facts,
-                    })?;
                     if args.verbose {
                         let what = match added {
                             Added::New => "loaded",
@@ -185,7 +178,7 @@ impl Job<'_> {
                         "{facts} facts, {:.0} facts/s",
                         facts as f64 / self.started.elapsed().as_secs_f64()
                     ));
-                    Ok(true)
+                    Ok::<_, anyhow::Error>(true)
                 }
                 Err(error) => {
                     outcome = Outcome::Problems;

@@ -9,13 +9,12 @@ use clap::Args;
 use oxigraph::sparql::CancellationToken;
 
 use super::{Outcome, Output};
-use crate::ui::documents::{collect_sources, extract_in_order};
+use crate::ui::documents::collect_sources;
 use crate::ui::results::{
     ResultFormat, read_query_file, sparql_hints, syntax_diagnostic, write_results,
 };
 use crate::ui::rules::load_rules;
-use kgrep::provenance::DocumentFacts;
-use kgrep::store::ingest::Ingest;
+use kgrep::store::ingest::{Ingest, extract_into};
 use kgrep::store::{GraphStore, QueryTimer, StoreDir, StoreError};
 
 /// Arguments of `kgrep query`.
@@ -127,16 +126,14 @@ pub fn run(args: &QueryArgs, output: &Output) -> Result<Outcome> {
     store.save_prefixes(&extractor.rules().prefixes)?;
     let sources = collect_sources(&args.documents)?;
     let mut ingest = Ingest::new(&store, true)?;
-    extract_in_order(&extractor, &sources, false, None, |source, result| {
-        let (document, extraction) = result?;
-        ingest.add(&DocumentFacts {
-            iri: &document.iri,
-            path: &source.name,
-            sha256: None,
-            facts: &extraction.facts,
-        })?;
-        Ok(true)
-    })?;
+    extract_into(
+        &mut ingest,
+        &extractor,
+        &sources,
+        (false, None),
+        None,
+        |_, result| result.map(|_| true).map_err(anyhow::Error::from),
+    )?;
     ingest.finish()?;
     let prefixes = store.prefixes()?;
     run_query(&store, &query, "<query>", &prefixes, &options, output)

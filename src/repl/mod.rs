@@ -27,8 +27,7 @@ use crate::ui::results::{ResultFormat, syntax_diagnostic, write_results};
 use crate::ui::rules::{load_rules, shorten};
 use kgrep::extract::{Extractor, KGREP_NS};
 use kgrep::graph::EntityGraph;
-use kgrep::provenance::DocumentFacts;
-use kgrep::store::ingest::Ingest;
+use kgrep::store::ingest::{Ingest, extract_into};
 use kgrep::store::{GraphStore, StoreDir, StoreError};
 
 /// A REPL session: the store, the rules, the settings.
@@ -163,26 +162,21 @@ impl Session {
         let result = self.change(|store| {
             let mut ingest = Ingest::new(store, true)?;
             let (mut loaded, mut facts) = (0, 0);
-            crate::ui::documents::extract_in_order(
+            extract_into(
+                &mut ingest,
                 &extractor,
                 &sources,
-                false,
+                (false, None),
                 None,
-                |source, result| {
+                |_, result| {
                     if cancel.is_cancelled() {
                         return Err(StoreError::Cancelled.into());
                     }
-                    let (document, extraction) = result?;
+                    let (extraction, _) = result?;
                     progress.inc(1);
                     loaded += 1;
                     facts += extraction.facts.len();
-                    ingest.add(&DocumentFacts {
-                        iri: &document.iri,
-                        path: &source.name,
-                        sha256: None,
-                        facts: &extraction.facts,
-                    })?;
-                    Ok(true)
+                    Ok::<_, anyhow::Error>(true)
                 },
             )?;
             Ok((ingest.finish()?, loaded, facts))

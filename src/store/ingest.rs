@@ -160,6 +160,39 @@ fn flush<'a>(
     Ok(())
 }
 
+/// The one feed of extraction into a store: extracts `sources` in order
+/// ([`crate::corpus::extract_in_order`]) and adds each document to `ingest`,
+/// with its hash when `fingerprint` is given (so an unchanged document is
+/// skipped). `each` hears of every document — what was added, or why it
+/// could not be read — and returns whether to go on.
+pub fn extract_into<E: From<StoreError>>(
+    ingest: &mut Ingest<'_>,
+    extractor: &crate::extract::Extractor,
+    sources: &[crate::corpus::Source],
+    (lossy, year): (bool, Option<i32>),
+    fingerprint: Option<&sha2::Sha256>,
+    mut each: impl FnMut(
+        &crate::corpus::Source,
+        Result<(&crate::extract::Extraction, Added), crate::corpus::CorpusError>,
+    ) -> Result<bool, E>,
+) -> Result<(), E> {
+    crate::corpus::extract_in_order(extractor, sources, lossy, year, |source, result| {
+        let (document, extraction) = match result {
+            Ok(extracted) => extracted,
+            Err(error) => return each(source, Err(error)),
+        };
+        let hash = fingerprint
+            .map(|fingerprint| crate::provenance::document_hash(fingerprint, &document.text));
+        let added = ingest.add(&DocumentFacts {
+            iri: &document.iri,
+            path: &source.name,
+            sha256: hash.as_deref(),
+            facts: &extraction.facts,
+        })?;
+        each(source, Ok((&extraction, added)))
+    })
+}
+
 impl GraphStore {
     /// Whether `document` is in the store.
     pub fn documents_present(&self, document: &NamedNode) -> Result<bool, StoreError> {
