@@ -13,8 +13,8 @@
 //!   matches.
 //!
 //! ```turtle
-//! ex:org/A ex:formed ex:team/B .                                   # default graph
-//! GRAPH <urn:kgrep:doc:a.txt#m0> { ex:org/A ex:formed ex:team/B . ex:org/A a ex:Org . }
+//! org:A ex:formed team:B .                                   # default graph
+//! GRAPH <urn:kgrep:doc:a.txt#m0> { org:A ex:formed team:B . org:A a ex:Org . }
 //! GRAPH <urn:kgrep:doc:a.txt> {
 //!   <urn:kgrep:doc:a.txt> a kgrep:Document ; kgrep:path "a.txt" ; kgrep:sha256 "…" .
 //!   <urn:kgrep:doc:a.txt#m0> kgrep:rule "formed" ; kgrep:sentence <urn:kgrep:doc:a.txt#s0> ;

@@ -8,12 +8,11 @@
 use std::io::{self, Write};
 
 use oxrdf::{NamedNode, TermRef, TripleRef};
-use oxttl::TurtleSerializer;
-use oxttl::turtle::WriterTurtleSerializer;
 use serde::Serialize;
 
 use crate::extract::Fact;
 use crate::provenance::{DocumentFacts, document_quads};
+use crate::rdf_writer::{NodeWriter, Style};
 
 /// An output format for facts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -22,7 +21,8 @@ pub enum Format {
     NTriples,
     /// N-Quads: the store's layout (facts, support, provenance).
     NQuads,
-    /// Turtle, with the rule files' prefixes.
+    /// Turtle, with the rule files' prefixes, each document's facts grouped
+    /// by subject and sorted.
     Turtle,
     /// One JSON object a line: the triple's terms and its provenance.
     JsonLines,
@@ -44,7 +44,7 @@ pub struct FactWriter<W: Write> {
 
 enum Inner<W: Write> {
     Plain(W),
-    Turtle(WriterTurtleSerializer<W>),
+    Turtle(NodeWriter<W>),
 }
 
 impl<W: Write> FactWriter<W> {
@@ -58,15 +58,7 @@ impl<W: Write> FactWriter<W> {
         prefixes: &[(String, String)],
     ) -> io::Result<Self> {
         let inner = match format {
-            Format::Turtle => {
-                let mut serializer = TurtleSerializer::new();
-                for (prefix, iri) in prefixes {
-                    serializer = serializer
-                        .with_prefix(prefix, iri)
-                        .map_err(|error| io::Error::new(io::ErrorKind::InvalidInput, error))?;
-                }
-                Inner::Turtle(serializer.for_writer(out))
-            }
+            Format::Turtle => Inner::Turtle(NodeWriter::new(out, Style::Turtle, prefixes)?),
             _ => Inner::Plain(out),
         };
         Ok(FactWriter {
@@ -103,12 +95,15 @@ impl<W: Write> FactWriter<W> {
             }
             (inner, _) => {
                 let mut seen = std::collections::HashSet::new();
-                for fact in facts.iter().filter(|fact| seen.insert(&fact.triple)) {
-                    match inner {
-                        Inner::Turtle(serializer) => {
-                            serializer.serialize_triple(fact.triple.as_ref())?
+                let unique = facts.iter().filter(|fact| seen.insert(&fact.triple));
+                match inner {
+                    Inner::Turtle(writer) => {
+                        writer.write_sorted(unique.map(|fact| fact.triple.clone()))?;
+                    }
+                    Inner::Plain(out) => {
+                        for fact in unique {
+                            writeln!(out, "{} .", TripleRef::from(&fact.triple))?;
                         }
-                        Inner::Plain(out) => writeln!(out, "{} .", TripleRef::from(&fact.triple))?,
                     }
                 }
                 Ok(())

@@ -25,7 +25,10 @@ Triple formats (turtle, ntriples, rdfxml) hold the facts (the default
 graph), each once. Dataset formats (nquads, trig, jsonld) hold the whole
 dataset: the facts, each match's support graph and each document's provenance
 graph (with --no-provenance, the facts alone), and the store's prefixes, so
-`kgrep load` of the file gives the store back. The export streams: the first
+`kgrep load` of the file gives the store back. JSON-LD is compact (its
+@context holds the store's prefixes); with --no-provenance or --graph it is a
+plain graph, which any JSON-LD or RDF tool reads as triples. Turtle is grouped
+by subject and sorted, with prefixed names only where they are valid. The export streams: the first
 quads come out at once, memory stays flat. -o writes atomically (a failed
 export leaves nothing behind); its extension picks the format when -f is not
 given; `-o -` is standard output.")]
@@ -160,7 +163,8 @@ pub fn run(args: &ExportArgs, output: &Output) -> Result<Outcome> {
         Ok(count)
     };
     let count = write()?;
-    let what = if format.rdf().supports_datasets() {
+    let plain_json_ld = format == ExportFormat::Jsonld && (graph.is_some() || !provenance);
+    let what = if format.rdf().supports_datasets() && !plain_json_ld {
         "quads"
     } else {
         "triples"

@@ -16,13 +16,13 @@ use kgrep::store::{GraphStore, StoreDir};
 #[derive(Debug, Args)]
 #[command(after_help = "\
 Examples:
-  kgrep graph --store graph.kgstore path 辽宁医疗队 ex:place/武汉
+  kgrep graph --store graph.kgstore path 辽宁医疗队 place:武汉
   kgrep graph --store graph.kgstore neighbors 辽宁医疗队 -k 2
   kgrep graph --store graph.kgstore components
   kgrep graph --store graph.kgstore rank --by pagerank --top 10 --class schema:Hospital
   kgrep graph --store graph.kgstore dot 雷神山医院 -k 2 --svg hospital.svg
 
-Entities are named by IRI (<…> or bare), prefixed name (ex:team/辽宁医疗队) or
+Entities are named by IRI (<…> or bare), prefixed name (team:辽宁医疗队) or
 label (雷神山医院); a label several entities share is an error that lists them.
 The graph: IRIs as nodes, object properties as edges; classes, labels and
 literal values are node attributes; provenance is left out.")]

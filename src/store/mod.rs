@@ -23,6 +23,7 @@ use oxigraph::model::{
 use oxigraph::sparql::{CancellationToken, QueryResults, SparqlEvaluator};
 use oxigraph::store::{StorageError, Store};
 
+use crate::rdf_writer::{NodeWriter, Style};
 use crate::vocab;
 pub use disk::{StoreDir, Writer};
 
@@ -521,6 +522,21 @@ impl GraphStore {
         writer: W,
         cancel: &CancellationToken,
     ) -> Result<(usize, W), StoreError> {
+        let style = match format {
+            RdfFormat::Turtle => Some(Style::Turtle),
+            RdfFormat::JsonLd { .. } => Some(Style::JsonLd),
+            _ => None,
+        };
+        if let Some(style) = style {
+            let graph = match graph {
+                Some(graph) => GraphNameRef::from(graph.as_ref()),
+                None if style == Style::JsonLd && provenance => {
+                    return self.export_dataset_nodes(prefixes, writer, cancel);
+                }
+                None => GraphNameRef::DefaultGraph,
+            };
+            return self.export_graph_nodes(style, graph, prefixes, writer, cancel);
+        }
         let mut serializer = RdfSerializer::from_format(format);
         for (prefix, iri) in prefixes {
             serializer = serializer
@@ -569,6 +585,101 @@ impl GraphStore {
             }
         }
         Ok((count, serializer.finish()?))
+    }
+}
+
+impl GraphStore {
+    /// One graph as Turtle or plain JSON-LD, subjects sorted: the distinct
+    /// subjects are held (not the triples), then each is read by its index.
+    fn export_graph_nodes<W: std::io::Write>(
+        &self,
+        style: Style,
+        graph: GraphNameRef<'_>,
+        prefixes: &[(String, String)],
+        writer: W,
+        cancel: &CancellationToken,
+    ) -> Result<(usize, W), StoreError> {
+        let mut subjects: Vec<NamedOrBlankNode> = Vec::new();
+        for (seen, quad) in self
+            .store
+            .quads_for_pattern(None, None, None, Some(graph))
+            .enumerate()
+        {
+            let quad = quad?;
+            if seen % 4096 == 0 && cancel.is_cancelled() {
+                return Err(StoreError::Cancelled);
+            }
+            if subjects.last() != Some(&quad.subject) {
+                subjects.push(quad.subject);
+            }
+        }
+        subjects.sort_by_cached_key(|subject| subject.to_string());
+        subjects.dedup();
+        let mut out = NodeWriter::new(writer, style, prefixes)?;
+        let mut count = 0;
+        for (index, subject) in subjects.iter().enumerate() {
+            if index % 1024 == 0 && cancel.is_cancelled() {
+                return Err(StoreError::Cancelled);
+            }
+            let mut properties = self
+                .store
+                .quads_for_pattern(Some(subject.as_ref()), None, None, Some(graph))
+                .map(|quad| quad.map(|quad| (quad.predicate, quad.object)))
+                .collect::<Result<Vec<_>, _>>()?;
+            count += properties.len();
+            out.write_node(None, subject.as_ref(), &mut properties)?;
+        }
+        Ok((count, out.finish()?))
+    }
+
+    /// Every graph as JSON-LD, streamed: the default graph's nodes, then each
+    /// named graph as `{"@id": graph, "@graph": [nodes]}`.
+    fn export_dataset_nodes<W: std::io::Write>(
+        &self,
+        prefixes: &[(String, String)],
+        writer: W,
+        cancel: &CancellationToken,
+    ) -> Result<(usize, W), StoreError> {
+        let mut out = NodeWriter::new(writer, Style::JsonLd, prefixes)?;
+        let mut count = 0;
+        let mut node: Option<(GraphName, NamedOrBlankNode, Vec<(NamedNode, Term)>)> = None;
+        let flush = |out: &mut NodeWriter<W>, node: (GraphName, NamedOrBlankNode, Vec<_>)| {
+            let (graph, subject, mut properties) = node;
+            let graph = match &graph {
+                GraphName::NamedNode(name) => Some(name.as_ref().into()),
+                GraphName::BlankNode(name) => Some(name.as_ref().into()),
+                GraphName::DefaultGraph => None,
+            };
+            out.write_node(graph, subject.as_ref(), &mut properties)
+        };
+        for quad in self.store.quads_for_pattern(None, None, None, None) {
+            let quad = quad?;
+            if count % 4096 == 0 && cancel.is_cancelled() {
+                return Err(StoreError::Cancelled);
+            }
+            count += 1;
+            match &mut node {
+                Some((graph, subject, properties))
+                    if *graph == quad.graph_name && *subject == quad.subject =>
+                {
+                    properties.push((quad.predicate, quad.object));
+                }
+                _ => {
+                    if let Some(done) = node.take() {
+                        flush(&mut out, done)?;
+                    }
+                    node = Some((
+                        quad.graph_name,
+                        quad.subject,
+                        vec![(quad.predicate, quad.object)],
+                    ));
+                }
+            }
+        }
+        if let Some(done) = node {
+            flush(&mut out, done)?;
+        }
+        Ok((count, out.finish()?))
     }
 }
 

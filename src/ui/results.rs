@@ -15,6 +15,7 @@ use unicode_width::UnicodeWidthStr;
 
 use super::rules::shorten;
 use kgrep::diagnostic::Diagnostic;
+use kgrep::rdf_writer::{NodeWriter, Style};
 use kgrep::source::SourceMap;
 use kgrep::span::Span;
 
@@ -147,13 +148,22 @@ fn write_unterminated(
             Ok(count)
         }
         QueryResults::Graph(triples) => {
+            let style = match format {
+                ResultFormat::Table | ResultFormat::Turtle => Some(Style::Turtle),
+                ResultFormat::Jsonld => Some(Style::JsonLd),
+                _ => None,
+            };
+            if let Some(style) = style {
+                // Grouped by subject and sorted: the triples are held.
+                let triples = triples.collect::<Result<Vec<_>, _>>()?;
+                let mut writer = NodeWriter::new(&mut *out, style, prefixes)?;
+                let count = writer.write_sorted(triples)?;
+                writer.finish()?;
+                return Ok(count);
+            }
             let rdf = match format {
-                ResultFormat::Table | ResultFormat::Turtle => RdfFormat::Turtle,
                 ResultFormat::Ntriples => RdfFormat::NTriples,
                 ResultFormat::Rdfxml => RdfFormat::RdfXml,
-                ResultFormat::Jsonld => RdfFormat::JsonLd {
-                    profile: Default::default(),
-                },
                 other => {
                     return Err(anyhow!(
                         "{other:?} is a format for SELECT and ASK; CONSTRUCT and DESCRIBE give RDF: use turtle, ntriples, rdfxml or jsonld"

@@ -36,24 +36,13 @@ pub fn load_rules(
 #[error("the rules have {0} error(s); nothing was run")]
 pub struct RulesHaveErrors(pub usize);
 
-/// Shortens an IRI with the rule set's prefixes, for people.
+/// Shortens an IRI (or a literal's datatype) with the rule set's prefixes,
+/// for people: a prefixed name only where SPARQL accepts it, so what a
+/// table or a test report shows can be pasted into a query.
 pub fn shorten(term: &str, prefixes: &[(String, String)]) -> String {
-    let Some(iri) = term.strip_prefix('<').and_then(|t| t.strip_suffix('>')) else {
-        return shorten_literal_datatype(term, prefixes);
-    };
-    let best = prefixes
-        .iter()
-        .filter(|(_, namespace)| iri.starts_with(namespace.as_str()))
-        .max_by_key(|(_, namespace)| namespace.len());
-    match best {
-        Some((prefix, namespace))
-            if iri[namespace.len()..]
-                .chars()
-                .all(|c| !c.is_whitespace() && !"<>\"{}|^`\\,;()[]#".contains(c)) =>
-        {
-            format!("{prefix}:{}", &iri[namespace.len()..])
-        }
-        _ => term.to_owned(),
+    match term.strip_prefix('<').and_then(|t| t.strip_suffix('>')) {
+        Some(iri) => kgrep::prefixes::sparql_iri(iri, prefixes),
+        None => shorten_literal_datatype(term, prefixes),
     }
 }
 

@@ -912,7 +912,7 @@ fn sparql_errors_say_what_is_wrong_in_words() {
         (
             "SELECT ?x WHERE { ?x foaf:name ?n }",
             "unknown prefix `foaf:`",
-            "use one of: ex: kgrep:",
+            "use one of: ex: hospital: kgrep: org:",
         ),
         (
             "SELCT ?x WHERE { ?x ?p ?o }",
