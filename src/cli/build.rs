@@ -114,6 +114,8 @@ pub fn run(args: &BuildArgs, output: &Output) -> Result<Outcome> {
             format: None,
             timeout: None,
             update: false,
+            max_rows: Some(1000),
+            pager: true,
         };
         let prefixes = store.prefixes()?;
         if run_query(store, query, "<query>", &prefixes, &options, output)? == Outcome::Problems {

@@ -44,7 +44,15 @@ pub fn run(args: &GraphArgs, output: &Output) -> Result<Outcome> {
         let prefixes = store.prefixes()?;
         let graph = EntityGraph::from_triples(store.facts()?);
         let mut out = std::io::BufWriter::new(output.stdout());
-        let outcome = analyse(store, &graph, &prefixes, &args.command, output, &mut out)?;
+        let outcome = analyse(
+            store,
+            &graph,
+            &prefixes,
+            &args.command,
+            output,
+            &crate::ui::table::Layout::for_stdout(),
+            &mut out,
+        )?;
         out.flush()?;
         Ok(outcome)
     };

@@ -10,10 +10,12 @@ use oxigraph::sparql::CancellationToken;
 
 use super::{Outcome, Output};
 use crate::ui::documents::collect_sources;
+use crate::ui::pager::page_or_write;
 use crate::ui::results::{
-    ResultFormat, read_query_file, sparql_hints, syntax_diagnostic, write_results,
+    PrintOptions, ResultFormat, read_query_file, sparql_hints, syntax_diagnostic, write_results,
 };
 use crate::ui::rules::load_rules;
+use crate::ui::table::Layout;
 use kgrep::store::ingest::{Ingest, extract_into};
 use kgrep::store::{GraphStore, QueryTimer, StoreDir, StoreError};
 
@@ -70,6 +72,15 @@ pub struct QueryArgs {
     /// Run a SPARQL UPDATE (changes the store).
     #[arg(long)]
     pub update: bool,
+
+    /// Show at most N rows in a table (0: all); the rest are counted.
+    #[arg(long, value_name = "N", default_value_t = 1000)]
+    pub max_rows: usize,
+
+    /// Never page a long table (the pager is $KGREP_PAGER, $PAGER or less,
+    /// and only on a terminal).
+    #[arg(long)]
+    pub no_pager: bool,
 }
 
 /// How to run one query.
@@ -80,6 +91,10 @@ pub struct QueryOptions {
     pub timeout: Option<Duration>,
     /// Whether it is an update.
     pub update: bool,
+    /// At most this many rows in a table.
+    pub max_rows: Option<usize>,
+    /// Page long tables on a terminal.
+    pub pager: bool,
 }
 
 /// Runs `kgrep query`.
@@ -94,6 +109,8 @@ pub fn run(args: &QueryArgs, output: &Output) -> Result<Outcome> {
         format: args.format,
         timeout: args.timeout,
         update: args.update,
+        max_rows: (args.max_rows > 0).then_some(args.max_rows),
+        pager: !args.no_pager,
     };
     // Rules and documents build a store in memory, whatever KGREP_STORE says.
     if let (Some(path), true) = (&args.store, args.rules.is_empty()) {
@@ -169,13 +186,14 @@ pub fn run_query(
             Err(StoreError::Syntax(error)) => {
                 let (diagnostic, sources) = syntax_diagnostic(query, name, &error);
                 let diagnostic =
-                    sparql_hints(diagnostic, query, &error.to_string(), prefixes, false);
+                    sparql_hints(diagnostic, query, &error.to_string(), prefixes, false, 1);
                 output.diagnostic(&diagnostic, &sources);
                 Ok(Outcome::Problems)
             }
             Err(error) => Err(error.into()),
         };
     }
+    let pager = options.pager;
     let token = CancellationToken::new();
     // Oxigraph checks the token between solutions; a join or a sort that
     // computes long before its first solution may not look. Past twice the
@@ -194,7 +212,7 @@ pub fn run_query(
         Ok(results) => results,
         Err(StoreError::Syntax(error)) => {
             let (diagnostic, sources) = syntax_diagnostic(query, name, &error);
-            let diagnostic = sparql_hints(diagnostic, query, &error.to_string(), prefixes, true);
+            let diagnostic = sparql_hints(diagnostic, query, &error.to_string(), prefixes, true, 1);
             output.diagnostic(&diagnostic, &sources);
             return Ok(Outcome::Problems);
         }
@@ -207,12 +225,29 @@ pub fn run_query(
         } else {
             ResultFormat::Tsv
         });
-    let mut stdout = std::io::BufWriter::new(output.stdout());
-    match write_results(results, format, prefixes, None, &mut stdout) {
-        Ok(_) => {
-            stdout.flush()?;
-            Ok(Outcome::Success)
-        }
+    let written = if format == ResultFormat::Table {
+        // A table is laid out whole (to the terminal's width), then paged.
+        let options = PrintOptions {
+            layout: Layout::for_stdout(),
+            max_rows: options.max_rows,
+            more_hint: "--max-rows 0 shows all, --format tsv writes them for machines",
+            query,
+        };
+        let mut buffer = Vec::new();
+        write_results(results, format, prefixes, &options, &mut buffer)
+            .and_then(|count| Ok((count, page_or_write(&buffer, pager)?)))
+            .map(|_| ())
+    } else {
+        let mut stdout = std::io::BufWriter::new(output.stdout());
+        let options = PrintOptions {
+            query,
+            ..PrintOptions::default()
+        };
+        write_results(results, format, prefixes, &options, &mut stdout)
+            .and_then(|_| Ok(stdout.flush()?))
+    };
+    match written {
+        Ok(()) => Ok(Outcome::Success),
         Err(error)
             if error
                 .downcast_ref::<oxigraph::sparql::QueryEvaluationError>()

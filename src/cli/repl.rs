@@ -22,7 +22,11 @@ The REPL reads the store's latest published state at each statement, so it
 runs beside a build; a write (update, .load, .rank --save) takes the writer
 lock for its duration and publishes its result; --read-only refuses writes.
 Type SPARQL; a statement ends when its brackets and strings close and it parses
-(never on `;`). Dot-commands: .help lists them. With standard input piped,
+(never on `;`); its later lines get the prompt `...>`, and Ctrl-C drops it.
+Tables fit the terminal (cut with …; `.mode line` or `\\x` shows values whole);
+long results go through $KGREP_PAGER, $PAGER or less (`.pager off`). On a
+terminal, CLEAR, DROP, MOVE, COPY, LOAD and DELETE WHERE ask first (--yes runs
+them without asking). Dot-commands: .help lists them. With standard input piped,
 statements and commands run in order; --bail stops at the first error (exit 1).
 History: $XDG_DATA_HOME/kgrep/history (default ~/.local/share/kgrep/history).")]
 pub struct ReplArgs {
@@ -49,6 +53,11 @@ pub struct ReplArgs {
     /// Never write the store (updates, .load and .rank --save are refused).
     #[arg(long)]
     pub read_only: bool,
+
+    /// Run destructive updates (CLEAR, DROP, DELETE WHERE, LOAD …) without
+    /// asking; on a terminal the REPL asks first.
+    #[arg(short = 'y', long)]
+    pub yes: bool,
 }
 
 /// Runs `kgrep repl`.
@@ -64,7 +73,8 @@ pub fn run(args: &ReplArgs, output: &Output) -> Result<Outcome> {
         store,
         args.rules.clone(),
         Output::new(super::ColorWhen::Auto),
-    )?;
+    )?
+    .assume_yes(args.yes);
     if let Some(dir) = dir {
         session = session.with_dir(dir, args.read_only)?;
     }

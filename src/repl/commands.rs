@@ -8,6 +8,18 @@ pub enum Command {
     Help,
     /// `.mode`.
     Mode,
+    /// `.x`, `\x`.
+    Expanded,
+    /// `.headers`.
+    Headers,
+    /// `.pager`.
+    Pager,
+    /// `.once`.
+    Once,
+    /// `.edit`.
+    Edit,
+    /// `.schema`.
+    Schema,
     /// `.timer`.
     Timer,
     /// `.maxrows`.
@@ -63,6 +75,9 @@ pub struct CommandInfo {
     pub help: &'static str,
 }
 
+/// What `.mode` takes.
+pub const MODE_NAMES: &str = "table|line|csv|tsv|json|xml|turtle|ntriples|jsonld";
+
 /// Every dot-command.
 pub const COMMANDS: &[CommandInfo] = &[
     CommandInfo {
@@ -74,8 +89,44 @@ pub const COMMANDS: &[CommandInfo] = &[
     CommandInfo {
         command: Command::Mode,
         name: "mode",
-        usage: "table|csv|tsv|json|xml|turtle|ntriples",
-        help: "how results are printed",
+        usage: MODE_NAMES,
+        help: "how results are printed (alone: the mode now); line: one field a line",
+    },
+    CommandInfo {
+        command: Command::Expanded,
+        name: "x",
+        usage: "[on|off]",
+        help: "expanded display, one field a line (as psql's \\x; alone: toggle)",
+    },
+    CommandInfo {
+        command: Command::Headers,
+        name: "headers",
+        usage: "on|off",
+        help: "column names in tables, CSV and TSV",
+    },
+    CommandInfo {
+        command: Command::Pager,
+        name: "pager",
+        usage: "on|off",
+        help: "page results taller than the screen ($KGREP_PAGER, $PAGER, less)",
+    },
+    CommandInfo {
+        command: Command::Once,
+        name: "once",
+        usage: "FILE",
+        help: "send the next statement's results to FILE",
+    },
+    CommandInfo {
+        command: Command::Edit,
+        name: "edit",
+        usage: "",
+        help: "edit the last statement in $VISUAL or $EDITOR, then run it",
+    },
+    CommandInfo {
+        command: Command::Schema,
+        name: "schema",
+        usage: "",
+        help: "the predicates and classes in the store, with counts",
     },
     CommandInfo {
         command: Command::Timer,

@@ -1,18 +1,18 @@
-//! The line editor's helper: completion (SPARQL keywords, prefixes,
-//! dot-commands, predicates and classes in the store), highlighting
-//! (keywords, IRIs, variables, strings), multi-line validation, hints.
+//! The line editor's helper: completion from the statement's context
+//! (classes after `a`, predicates in a triple's middle, entities at its ends,
+//! the statement's variables, dot-commands with their arguments and file
+//! names, keywords and prefixes), highlighting, and hints from history.
 
 use std::borrow::Cow;
 use std::collections::BTreeSet;
 
-use rustyline::completion::{Completer, Pair};
+use rustyline::completion::{Completer, FilenameCompleter, Pair};
 use rustyline::highlight::{CmdKind, Highlighter};
 use rustyline::hint::{Hinter, HistoryHinter};
-use rustyline::validate::{ValidationContext, ValidationResult, Validator};
+use rustyline::validate::Validator;
 use rustyline::{Context, Helper};
 
-use super::commands::COMMANDS;
-use super::statement::is_complete;
+use super::commands::{COMMANDS, MODE_NAMES};
 
 /// SPARQL keywords offered by completion and highlighted.
 pub const KEYWORDS: &[&str] = &[
@@ -88,14 +88,30 @@ pub const KEYWORDS: &[&str] = &[
     "a",
 ];
 
-/// The REPL's helper; `terms` are the prefixed predicates and classes of the store.
+/// What completion offers from the store, shortened as tables show it.
+#[derive(Default)]
+pub struct Vocabulary {
+    /// Predicates in the default graph.
+    pub predicates: BTreeSet<String>,
+    /// Classes (objects of `a`).
+    pub classes: BTreeSet<String>,
+    /// Typed entities (subjects of `a`), as IRIs.
+    pub entities: BTreeSet<String>,
+    /// Entities' labels, for the commands that take an entity.
+    pub labels: BTreeSet<String>,
+}
+
+/// The REPL's helper: completion from the statement's context, highlighting, hints.
 #[derive(Default)]
 pub struct ReplHelper {
     /// Declared prefixes (`ex:` …).
     pub prefixes: Vec<String>,
-    /// Predicates and classes in the store, prefixed where possible.
-    pub terms: BTreeSet<String>,
+    /// The store's terms.
+    pub vocabulary: Vocabulary,
+    /// The lines of the statement typed so far (before the current line).
+    pub pending: String,
     hinter: HistoryHinter,
+    files: FilenameCompleter,
     /// Whether to colour.
     pub colour: bool,
 }
@@ -110,6 +126,74 @@ impl ReplHelper {
     }
 }
 
+/// Where in a statement the word being completed stands.
+#[derive(Debug, PartialEq, Eq)]
+enum Place {
+    /// The name of a dot-command.
+    Command,
+    /// An argument of a dot-command.
+    Argument(&'static str),
+    /// A variable (`?` or `$`).
+    Variable,
+    /// After `a`: a class.
+    Class,
+    /// A triple's predicate.
+    Predicate,
+    /// A triple's subject or object.
+    Node,
+    /// Anything else: keywords and prefixes.
+    Other,
+}
+
+/// The place of the word that starts at `start` in `before` (the current
+/// line up to the cursor), after `pending` (earlier lines of the statement).
+fn place(pending: &str, before: &str, start: usize) -> Place {
+    let word = &before[start..];
+    if pending.is_empty() && before.trim_start().starts_with('.') {
+        let line = before.trim_start();
+        let Some((command, _)) = line.split_once(char::is_whitespace) else {
+            return Place::Command;
+        };
+        return Place::Argument(
+            COMMANDS
+                .iter()
+                .find(|c| c.name == &command[1..])
+                .map_or("", |c| c.name),
+        );
+    }
+    if word.starts_with('?') || word.starts_with('$') {
+        return Place::Variable;
+    }
+    // The terms of the triple being written: after the last `{` or `.`.
+    let text = format!("{pending}{}", &before[..start]);
+    let inside = text.rsplit_once('{').map_or("", |(_, rest)| rest);
+    if !text.contains('{') {
+        return Place::Other;
+    }
+    let mut terms = 0;
+    let mut previous = "";
+    for token in inside.split_whitespace() {
+        match token {
+            "." | "}" => terms = 0,
+            ";" => terms = 1,
+            "," => terms = 2,
+            _ if token.ends_with(';') => terms = 1,
+            _ if token.ends_with(',') => terms = 2,
+            _ if token.ends_with('.') && !token.ends_with("..") => terms = 0,
+            _ => terms += 1,
+        }
+        previous = token;
+    }
+    if previous == "a" && terms == 2 {
+        return Place::Class;
+    }
+    match terms % 3 {
+        1 => Place::Predicate,
+        _ if word.is_empty() || word.contains(':') || word.starts_with('<') => Place::Node,
+        _ => Place::Other,
+    }
+}
+
 impl Completer for ReplHelper {
     type Candidate = Pair;
 
@@ -117,40 +201,109 @@ impl Completer for ReplHelper {
         &self,
         line: &str,
         pos: usize,
-        _: &Context<'_>,
+        context: &Context<'_>,
     ) -> rustyline::Result<(usize, Vec<Pair>)> {
         let before = &line[..pos];
         let start = before
             .rfind(|c: char| c.is_whitespace() || "{}(),;".contains(c))
             .map_or(0, |i| i + 1);
         let word = &before[start..];
+        let starting = |candidate: &&String| candidate.starts_with(word);
         let mut candidates: Vec<String> = Vec::new();
-        if start == 0 && word.starts_with('.') {
-            candidates.extend(
+        let vocabulary = &self.vocabulary;
+        match place(&self.pending, before, start) {
+            Place::Command => candidates.extend(
                 COMMANDS
                     .iter()
                     .map(|c| format!(".{}", c.name))
                     .filter(|c| c.starts_with(word)),
-            );
-        } else if word.contains(':') {
-            candidates.extend(self.terms.iter().filter(|t| t.starts_with(word)).cloned());
-        } else if !word.is_empty() {
-            let upper = word.to_uppercase();
-            candidates.extend(
-                KEYWORDS
-                    .iter()
-                    .filter(|k| k.to_uppercase().starts_with(&upper))
-                    .map(|k| (*k).to_owned()),
-            );
-            candidates.extend(
-                self.prefixes
-                    .iter()
-                    .map(|p| format!("{p}:"))
-                    .filter(|p| p.starts_with(word)),
-            );
+            ),
+            Place::Argument(command) => match command {
+                "read" | "output" | "once" | "export" | "rules" | "load" => {
+                    return self.files.complete(line, pos, context);
+                }
+                "mode" => candidates.extend(
+                    MODE_NAMES
+                        .split('|')
+                        .filter(|m| m.starts_with(word))
+                        .map(str::to_owned),
+                ),
+                "help" => candidates.extend(
+                    COMMANDS
+                        .iter()
+                        .map(|c| c.name.to_owned())
+                        .filter(|c| c.starts_with(word)),
+                ),
+                "timer" | "headers" | "pager" | "x" => candidates.extend(
+                    ["on", "off"]
+                        .iter()
+                        .filter(|w| w.starts_with(word))
+                        .map(|w| (*w).to_owned()),
+                ),
+                "why" | "path" | "neighbors" | "dot" => candidates.extend(
+                    vocabulary
+                        .labels
+                        .iter()
+                        .chain(&vocabulary.entities)
+                        .filter(starting)
+                        .cloned(),
+                ),
+                "rank" => candidates.extend(
+                    ["degree", "pagerank"]
+                        .iter()
+                        .filter(|w| w.starts_with(word))
+                        .map(|w| (*w).to_owned()),
+                ),
+                _ => {}
+            },
+            Place::Variable => {
+                let text = format!("{}{line}", self.pending);
+                candidates.extend(
+                    variables(&text)
+                        .into_iter()
+                        .filter(|v| v.starts_with(&word[1..]) && v.len() + 1 > word.len())
+                        .map(|v| format!("{}{v}", &word[..1])),
+                );
+            }
+            Place::Class => candidates.extend(vocabulary.classes.iter().filter(starting).cloned()),
+            Place::Predicate => {
+                if word.is_empty() || "a".starts_with(word) {
+                    candidates.push("a".to_owned());
+                }
+                candidates.extend(vocabulary.predicates.iter().filter(starting).cloned());
+                candidates.extend(self.prefix_names(word));
+            }
+            Place::Node => {
+                candidates.extend(vocabulary.entities.iter().filter(starting).cloned());
+                candidates.extend(vocabulary.classes.iter().filter(starting).cloned());
+                candidates.extend(self.prefix_names(word));
+            }
+            Place::Other if word.is_empty() => {}
+            Place::Other => {
+                let upper = word.to_uppercase();
+                candidates.extend(
+                    KEYWORDS
+                        .iter()
+                        .filter(|k| k.to_uppercase().starts_with(&upper))
+                        .map(|k| (*k).to_owned()),
+                );
+                candidates.extend(self.prefix_names(word));
+                if word.contains(':') {
+                    candidates.extend(
+                        vocabulary
+                            .predicates
+                            .iter()
+                            .chain(&vocabulary.classes)
+                            .chain(&vocabulary.entities)
+                            .filter(starting)
+                            .cloned(),
+                    );
+                }
+            }
         }
         candidates.sort();
         candidates.dedup();
+        candidates.truncate(MAX_CANDIDATES);
         Ok((
             start,
             candidates
@@ -162,6 +315,40 @@ impl Completer for ReplHelper {
                 .collect(),
         ))
     }
+}
+
+/// At most this many candidates are listed.
+const MAX_CANDIDATES: usize = 500;
+
+impl ReplHelper {
+    fn prefix_names(&self, word: &str) -> Vec<String> {
+        if word.contains(':') {
+            return Vec::new();
+        }
+        self.prefixes
+            .iter()
+            .map(|p| format!("{p}:"))
+            .filter(|p| p.starts_with(word))
+            .collect()
+    }
+}
+
+/// The variable names in `text`, in order of first appearance.
+fn variables(text: &str) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    let mut chars = text.char_indices().peekable();
+    while let Some((at, c)) = chars.next() {
+        if c == '?' || c == '$' {
+            let name: String = text[at + 1..]
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            if !name.is_empty() && !names.contains(&name) {
+                names.push(name);
+            }
+        }
+    }
+    names
 }
 
 impl Hinter for ReplHelper {
@@ -257,22 +444,46 @@ pub fn highlight(line: &str) -> String {
     out
 }
 
-impl Validator for ReplHelper {
-    fn validate(&self, ctx: &mut ValidationContext<'_>) -> rustyline::Result<ValidationResult> {
-        let input = ctx.input();
-        if input.trim().is_empty() || is_complete(input) {
-            Ok(ValidationResult::Valid(None))
-        } else {
-            Ok(ValidationResult::Incomplete)
-        }
-    }
-}
+/// Each line is read on its own (the REPL's loop joins a statement's lines
+/// under a continuation prompt), so every line is accepted as typed.
+impl Validator for ReplHelper {}
 
 impl Helper for ReplHelper {}
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn completion_knows_where_the_word_stands() {
+        let at = |pending: &str, before: &str| {
+            let start = before
+                .rfind(|c: char| c.is_whitespace() || "{}(),;".contains(c))
+                .map_or(0, |i| i + 1);
+            place(pending, before, start)
+        };
+        assert_eq!(at("", ".mo"), Place::Command);
+        assert_eq!(at("", ".mode c"), Place::Argument("mode"));
+        assert_eq!(at("", ".read ./scr"), Place::Argument("read"));
+        assert_eq!(at("", "SELECT ?t WHERE { ?t a sch"), Place::Class);
+        assert_eq!(at("", "SELECT ?t WHERE { ?t ex:dep"), Place::Predicate);
+        assert_eq!(at("", "SELECT ?t WHERE { ?t ex:p team:"), Place::Node);
+        assert_eq!(
+            at("SELECT ?t WHERE {\n", "  ?t ex:p ?o ; ex:"),
+            Place::Predicate
+        );
+        assert_eq!(
+            at("", "SELECT ?t WHERE { ?t ex:p ?o . ?o ex:"),
+            Place::Predicate
+        );
+        assert_eq!(at("", "SELECT ?t WHERE { ?t ex:p ?o . team:"), Place::Node);
+        assert_eq!(at("", "SELECT ?t"), Place::Variable);
+        assert_eq!(at("", "SEL"), Place::Other);
+        assert_eq!(
+            variables("SELECT ?b ?a WHERE { ?a ?p $c . ?b }"),
+            ["b", "a", "p", "c"]
+        );
+    }
 
     #[test]
     fn highlighting_keeps_the_text() {

@@ -16,15 +16,16 @@ use anyhow::{Context, Result, anyhow, bail};
 use oxigraph::sparql::CancellationToken;
 use rustyline::error::ReadlineError;
 use rustyline::history::DefaultHistory;
-use rustyline::{Config, Editor};
+use rustyline::{CompletionType, Config, Editor};
 
 use commands::Command;
 pub use statement::split_script;
 
 use crate::ui::Output;
 use crate::ui::graph::{GraphCommand, Measure, analyse};
-use crate::ui::results::{ResultFormat, syntax_diagnostic, write_results};
+use crate::ui::results::{PrintOptions, ResultFormat, syntax_diagnostic_at, write_results};
 use crate::ui::rules::{load_rules, shorten};
+use crate::ui::table::{Layout, terminal_width};
 use kgrep::extract::{Extractor, KGREP_NS};
 use kgrep::graph::EntityGraph;
 use kgrep::store::ingest::{Ingest, extract_into};
@@ -43,9 +44,22 @@ pub struct Session {
     extractor: Option<Extractor>,
     loaded: Vec<PathBuf>,
     mode: ResultFormat,
+    /// One field a line (`.mode line`, `.x`).
+    expanded: bool,
+    headers: bool,
+    /// Long results through `$PAGER` on a terminal.
+    pager: bool,
     timer: bool,
     max_rows: Option<usize>,
     redirect: Option<(PathBuf, File)>,
+    /// `.once FILE`: the next statement's output goes there.
+    once: Option<(PathBuf, File)>,
+    /// Where the statement running now came from (`file`, first line), for errors.
+    location: Option<(String, usize)>,
+    /// Ask before destructive updates (on a terminal, without `--yes`).
+    confirm: bool,
+    /// The last statement typed, for `.edit`.
+    last: String,
     graph: Option<EntityGraph>,
     running: Arc<Mutex<Option<CancellationToken>>>,
     /// Cancels the statement running now (Ctrl-C): queries and dot-commands alike.
@@ -82,11 +96,7 @@ impl Session {
         if !prefixes.iter().any(|(p, _)| p == "kgrep") {
             prefixes.push(("kgrep".into(), KGREP_NS.into()));
         }
-        let mode = if std::io::stdout().is_terminal() {
-            ResultFormat::Table
-        } else {
-            ResultFormat::Table
-        };
+        let mode = ResultFormat::Table;
         Ok(Session {
             store,
             dir: None,
@@ -97,15 +107,28 @@ impl Session {
             extractor,
             loaded: Vec::new(),
             mode,
+            expanded: false,
+            headers: true,
+            pager: true,
             timer: false,
             max_rows: Some(100),
             redirect: None,
+            once: None,
+            location: None,
+            confirm: std::io::stdin().is_terminal(),
+            last: String::new(),
             graph: None,
             running: Arc::new(Mutex::new(None)),
             current: CancellationToken::new(),
             reading: 0,
             output,
         })
+    }
+
+    /// Runs destructive updates without asking (`kgrep repl --yes`).
+    pub fn assume_yes(mut self, yes: bool) -> Session {
+        self.confirm &= !yes;
+        self
     }
 
     /// Reads (and, unless `read_only`, writes) the on-disk store `dir`;
@@ -197,12 +220,42 @@ impl Session {
         Ok(())
     }
 
+    /// Runs one statement or dot-command that came from line `line` of
+    /// `source` (a script): errors cite that file and line.
+    pub fn execute_at(&mut self, source: &str, line: usize, statement: &str) -> Result<Step> {
+        let outer = self.location.replace((source.to_owned(), line));
+        let step = self.execute(statement);
+        self.location = outer;
+        step.map_err(|error| match (&self.location, error.is::<Reported>()) {
+            (_, true) => error,
+            (_, false) => error.context(format!("{source}:{line}")),
+        })
+    }
+
     /// Runs one statement or dot-command.
     pub fn execute(&mut self, statement: &str) -> Result<Step> {
         let statement = statement.trim();
         if statement.is_empty() {
             return Ok(Step::Continue);
         }
+        let once = self.once.is_some() && !statement.starts_with(".once");
+        let step = self.execute_one(statement);
+        if once {
+            self.once = None;
+        }
+        step
+    }
+
+    fn execute_one(&mut self, statement: &str) -> Result<Step> {
+        // psql's backslash commands (`\x`) are dot-commands here.
+        let dotted;
+        let statement = match statement.strip_prefix('\\') {
+            Some(command) => {
+                dotted = format!(".{command}");
+                dotted.as_str()
+            }
+            None => statement,
+        };
         let started = Instant::now();
         self.refresh()?;
         self.current = CancellationToken::new();
@@ -234,6 +287,14 @@ impl Session {
 
     fn sparql(&mut self, text: &str) -> Result<()> {
         if looks_like_update(text) {
+            if let Some(operation) = statement::destructive_operation(text).filter(|_| self.confirm)
+            {
+                if !self.ask(&format!(
+                    "`{operation}` removes data from the store. Run it? [y/N] "
+                ))? {
+                    bail!("not run (kgrep repl --yes runs such updates without asking)");
+                }
+            }
             let prefixes = self.prefixes.clone();
             let result = self.change(|store| match store.update(text, &prefixes) {
                 Ok(()) => Ok(Ok(())),
@@ -259,13 +320,13 @@ impl Session {
                 Err(error) => return Err(error.into()),
             };
             let mut buffer = Vec::new();
-            let count = write_results(
-                results,
-                self.mode,
-                &self.prefixes,
-                self.max_rows.filter(|_| self.mode == ResultFormat::Table),
-                &mut buffer,
-            )?;
+            let options = PrintOptions {
+                layout: self.layout(),
+                max_rows: self.max_rows.filter(|_| self.mode == ResultFormat::Table),
+                more_hint: "see .maxrows",
+                query: text,
+            };
+            let count = write_results(results, self.mode, &self.prefixes, &options, &mut buffer)?;
             self.write(&buffer)?;
             Ok(count)
         })();
@@ -283,14 +344,33 @@ impl Session {
         }
     }
 
+    /// Asks a yes/no question on the terminal; only "y" or "yes" is yes.
+    fn ask(&self, question: &str) -> Result<bool> {
+        let mut stderr = self.output.stderr();
+        write!(stderr, "{question}")?;
+        stderr.flush()?;
+        drop(stderr);
+        let mut answer = String::new();
+        std::io::stdin().read_line(&mut answer)?;
+        Ok(matches!(
+            answer.trim().to_ascii_lowercase().as_str(),
+            "y" | "yes"
+        ))
+    }
+
     fn syntax_error(&self, text: &str, error: &dyn std::fmt::Display) -> Result<()> {
-        let (diagnostic, sources) = syntax_diagnostic(text, "<statement>", error);
+        let (name, line) = self
+            .location
+            .clone()
+            .unwrap_or_else(|| ("<statement>".to_owned(), 1));
+        let (diagnostic, sources) = syntax_diagnostic_at(text, &name, line, error);
         let diagnostic = crate::ui::results::sparql_hints(
             diagnostic,
             text,
             &error.to_string(),
             &self.prefixes,
             false,
+            line,
         );
         self.output.diagnostic(&diagnostic, &sources);
         Err(anyhow!(Reported))
@@ -310,19 +390,68 @@ impl Session {
             Command::Quit => return Ok(Step::Quit),
             Command::Help => self.help(args.first().copied()),
             Command::Mode => {
-                self.mode = match args.first().copied() {
-                    Some("table") => ResultFormat::Table,
-                    Some("csv") => ResultFormat::Csv,
-                    Some("tsv") => ResultFormat::Tsv,
-                    Some("json") => ResultFormat::Json,
-                    Some("xml") => ResultFormat::Xml,
-                    Some("turtle") => ResultFormat::Turtle,
-                    Some("ntriples") => ResultFormat::Ntriples,
-                    other => bail!(
-                        "usage: .mode table|csv|tsv|json|xml|turtle|ntriples (got {})",
-                        other.unwrap_or("nothing")
+                let Some(mode) = args.first().copied() else {
+                    let current = if self.expanded && self.mode == ResultFormat::Table {
+                        "line"
+                    } else {
+                        mode_name(self.mode)
+                    };
+                    self.write(format!("{current}\n").as_bytes())?;
+                    return Ok(Step::Continue);
+                };
+                let (format, expanded) = match mode {
+                    "line" => (ResultFormat::Table, true),
+                    other => (
+                        MODES
+                            .iter()
+                            .find(|(name, _)| *name == other)
+                            .map(|(_, format)| *format)
+                            .with_context(|| {
+                                format!("usage: .mode {} (got {other})", commands::MODE_NAMES)
+                            })?,
+                        false,
                     ),
                 };
+                self.mode = format;
+                self.expanded = expanded;
+            }
+            Command::Expanded => {
+                self.expanded = match args.first().copied() {
+                    None => !self.expanded,
+                    Some(word) => on_off(word, ".x on|off")?,
+                };
+                self.say(&format!(
+                    "expanded display is {}",
+                    if self.expanded { "on" } else { "off" }
+                ));
+            }
+            Command::Headers => {
+                self.headers = on_off(args.first().copied().unwrap_or(""), ".headers on|off")?;
+            }
+            Command::Pager => {
+                self.pager = on_off(args.first().copied().unwrap_or(""), ".pager on|off")?;
+            }
+            Command::Once => {
+                let path = args.first().context("usage: .once FILE")?;
+                let file = File::create(path).with_context(|| format!("cannot write `{path}`"))?;
+                self.once = Some((PathBuf::from(path), file));
+            }
+            Command::Edit => return self.edit(),
+            Command::Schema => {
+                for (title, query) in [
+                    (
+                        "predicates",
+                        "SELECT ?predicate (COUNT(*) AS ?facts) WHERE { ?s ?predicate ?o } GROUP BY ?predicate ORDER BY DESC(?facts) ?predicate",
+                    ),
+                    (
+                        "classes",
+                        "SELECT ?class (COUNT(DISTINCT ?s) AS ?entities) WHERE { ?s a ?class } GROUP BY ?class ORDER BY DESC(?entities) ?class",
+                    ),
+                ] {
+                    let table = self.table(query)?;
+                    self.write(format!("{title} (in the default graph, the facts):\n").as_bytes())?;
+                    self.write(&table)?;
+                }
             }
             Command::Timer => {
                 self.timer = match args.first().copied() {
@@ -361,8 +490,8 @@ impl Session {
                 // on; `.read` itself then fails, so `--bail` still stops.
                 self.reading += 1;
                 let (mut step, mut failed) = (Step::Continue, 0);
-                for statement in split_script(&script) {
-                    match self.execute(&statement) {
+                for (line, statement) in split_script(&script) {
+                    match self.execute_at(path, line, &statement) {
                         Ok(Step::Continue) => {}
                         Ok(Step::Quit) => {
                             step = Step::Quit;
@@ -371,7 +500,7 @@ impl Session {
                         Err(error) => {
                             failed += 1;
                             if !error.is::<Reported>() {
-                                self.output.error(&format!("{path}: {error:#}"));
+                                self.output.error(&format!("{error:#}"));
                             }
                         }
                     }
@@ -469,10 +598,19 @@ impl Session {
                 let mut buffer = Vec::new();
                 let graph = self.graph.take().expect("graph");
                 let (prefixes, output) = (self.prefixes.clone(), self.output.clone());
+                let layout = self.layout();
                 let saves = matches!(command, GraphCommand::Rank { save: true, .. });
                 let result = if saves {
                     self.change(|store| {
-                        analyse(store, &graph, &prefixes, &command, &output, &mut buffer)
+                        analyse(
+                            store,
+                            &graph,
+                            &prefixes,
+                            &command,
+                            &output,
+                            &layout,
+                            &mut buffer,
+                        )
                     })
                 } else {
                     analyse(
@@ -481,6 +619,7 @@ impl Session {
                         &prefixes,
                         &command,
                         &output,
+                        &layout,
                         &mut buffer,
                     )
                 };
@@ -514,6 +653,39 @@ impl Session {
             }
         };
         let _ = self.write(text.as_bytes());
+    }
+
+    /// `.edit`: the last statement in `$VISUAL` or `$EDITOR` (else `vi`);
+    /// what the editor leaves is run, as `.read` runs a file.
+    fn edit(&mut self) -> Result<Step> {
+        let path = std::env::temp_dir().join(format!("kgrep-edit-{}.rq", std::process::id()));
+        std::fs::write(&path, format!("{}\n", self.last))
+            .with_context(|| format!("cannot write `{}`", path.display()))?;
+        let editor = std::env::var("VISUAL")
+            .or_else(|_| std::env::var("EDITOR"))
+            .unwrap_or_else(|_| "vi".to_owned());
+        let status = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!("{editor} \"$1\""))
+            .arg("sh")
+            .arg(&path)
+            .status()
+            .with_context(|| format!("cannot run the editor `{editor}`"))?;
+        let script = std::fs::read_to_string(&path);
+        let _ = std::fs::remove_file(&path);
+        if !status.success() {
+            bail!("the editor `{editor}` failed ({status}); nothing was run");
+        }
+        let script = script.context("cannot read what the editor wrote")?;
+        let mut step = Step::Continue;
+        for (_, statement) in split_script(&script) {
+            self.last = statement.clone();
+            if self.execute(&statement)? == Step::Quit {
+                step = Step::Quit;
+                break;
+            }
+        }
+        Ok(step)
     }
 
     fn reload(&mut self) -> Result<()> {
@@ -691,30 +863,76 @@ impl Session {
             .store
             .query(query, &self.prefixes, self.current.clone())?;
         let mut buffer = Vec::new();
+        let options = PrintOptions {
+            layout: self.layout(),
+            query,
+            ..PrintOptions::default()
+        };
         write_results(
             results,
             ResultFormat::Table,
             &self.prefixes,
-            None,
+            &options,
             &mut buffer,
         )?;
         Ok(buffer)
     }
 
     fn write(&mut self, bytes: &[u8]) -> Result<()> {
-        match &mut self.redirect {
-            Some((_, file)) => file.write_all(bytes)?,
-            None => {
-                let mut stdout = self.output.stdout();
-                stdout.write_all(bytes)?;
-                stdout.flush()?;
-            }
+        match (&mut self.once, &mut self.redirect) {
+            (Some((_, file)), _) | (None, Some((_, file))) => file.write_all(bytes)?,
+            (None, None) => crate::ui::pager::page_or_write(bytes, self.pager)?,
         }
         Ok(())
     }
 
+    /// How tables are laid out now: to the terminal's width unless the
+    /// output goes to a file.
+    fn layout(&self) -> Layout {
+        Layout {
+            width: if self.once.is_some() || self.redirect.is_some() {
+                None
+            } else {
+                terminal_width()
+            },
+            expanded: self.expanded,
+            headers: self.headers,
+        }
+    }
+
     fn say(&self, message: &str) {
         let _ = writeln!(self.output.stderr(), "{message}");
+    }
+}
+
+/// The prompt, and the prompt of a statement's later lines (as wide).
+const PROMPT: &str = "kgrep> ";
+const CONTINUATION: &str = "  ...> ";
+
+/// The result formats `.mode` takes, by name.
+const MODES: &[(&str, ResultFormat)] = &[
+    ("table", ResultFormat::Table),
+    ("csv", ResultFormat::Csv),
+    ("tsv", ResultFormat::Tsv),
+    ("json", ResultFormat::Json),
+    ("xml", ResultFormat::Xml),
+    ("turtle", ResultFormat::Turtle),
+    ("ntriples", ResultFormat::Ntriples),
+    ("jsonld", ResultFormat::Jsonld),
+];
+
+fn mode_name(format: ResultFormat) -> &'static str {
+    MODES
+        .iter()
+        .find(|(_, f)| *f == format)
+        .map_or("table", |(name, _)| name)
+}
+
+fn on_off(word: &str, usage: &str) -> Result<bool> {
+    match word {
+        "on" => Ok(true),
+        "off" => Ok(false),
+        _ => bail!("usage: {usage}"),
     }
 }
 
@@ -845,8 +1063,8 @@ pub fn run(mut session: Session, bail_on_error: bool) -> Result<bool> {
         std::io::Read::read_to_string(&mut std::io::stdin(), &mut script)
             .context("cannot read standard input")?;
         let mut ok = true;
-        for statement in split_script(&script) {
-            match session.execute(&statement) {
+        for (line, statement) in split_script(&script) {
+            match session.execute_at("<stdin>", line, &statement) {
                 Ok(Step::Quit) => break,
                 Ok(Step::Continue) => {}
                 Err(error) => {
@@ -864,31 +1082,63 @@ pub fn run(mut session: Session, bail_on_error: bool) -> Result<bool> {
     }
     let colour = std::env::var_os("NO_COLOR").is_none();
     let config = Config::builder()
-        .auto_add_history(true)
         .history_ignore_dups(true)?
+        .completion_type(CompletionType::List)
         .build();
     let mut editor: Editor<helper::ReplHelper, DefaultHistory> = Editor::with_config(config)?;
     let mut repl_helper = helper::ReplHelper::new(colour);
     repl_helper.prefixes = session.prefixes.iter().map(|(p, _)| p.clone()).collect();
-    repl_helper.terms = store_terms(&session);
+    repl_helper.vocabulary = vocabulary(&session);
     editor.set_helper(Some(repl_helper));
     let history = history_file();
     if let Some(path) = &history {
         let _ = editor.load_history(path);
     }
     session.say("kgrep repl: SPARQL and .commands (.help); Ctrl-D leaves, Ctrl-C cancels");
+    // A statement is read a line at a time, as psql and sqlite3 do: the
+    // continuation prompt shows that the statement goes on; Ctrl-C drops it.
+    let mut statement = String::new();
     loop {
-        match editor.readline("kgrep> ") {
-            Ok(line) => match session.execute(&line) {
-                Ok(Step::Quit) => break,
-                Ok(Step::Continue) => {}
-                Err(error) => {
-                    if !error.is::<Reported>() {
-                        session.output.error(&format!("{error:#}"));
+        let prompt = if statement.is_empty() {
+            PROMPT
+        } else {
+            CONTINUATION
+        };
+        if let Some(helper) = editor.helper_mut() {
+            helper.pending.clone_from(&statement);
+        }
+        match editor.readline(prompt) {
+            Ok(line) => {
+                if statement.is_empty() && line.trim().is_empty() {
+                    continue;
+                }
+                statement.push_str(&line);
+                statement.push('\n');
+                if !statement::is_complete(&statement) {
+                    continue;
+                }
+                let text = std::mem::take(&mut statement);
+                let text = text.trim();
+                let _ = editor.add_history_entry(text);
+                if !text.starts_with('.') && !text.starts_with('\\') {
+                    session.last = text.to_owned();
+                }
+                match session.execute(text) {
+                    Ok(Step::Quit) => break,
+                    Ok(Step::Continue) => {}
+                    Err(error) => {
+                        if !error.is::<Reported>() {
+                            session.output.error(&format!("{error:#}"));
+                        }
                     }
                 }
-            },
-            Err(ReadlineError::Interrupted) => continue,
+            }
+            Err(ReadlineError::Interrupted) => statement.clear(),
+            Err(ReadlineError::Eof) if !statement.is_empty() => {
+                // Ctrl-D inside a statement drops it, as psql does.
+                statement.clear();
+                println!();
+            }
             Err(ReadlineError::Eof) => break,
             Err(error) => return Err(error.into()),
         }
@@ -905,27 +1155,57 @@ pub fn run(mut session: Session, bail_on_error: bool) -> Result<bool> {
     Ok(true)
 }
 
-/// Predicates and classes in the store, prefixed where possible, for completion.
-fn store_terms(session: &Session) -> std::collections::BTreeSet<String> {
-    let mut terms = std::collections::BTreeSet::new();
-    for query in [
-        "SELECT DISTINCT ?t WHERE { ?s ?t ?o }",
-        "SELECT DISTINCT ?t WHERE { ?s a ?t }",
-    ] {
+/// The store's predicates, classes, typed entities and their labels, as
+/// tables show them, for completion (at most [`VOCABULARY_LIMIT`] of each).
+fn vocabulary(session: &Session) -> helper::Vocabulary {
+    let mut vocabulary = helper::Vocabulary::default();
+    let limit = VOCABULARY_LIMIT;
+    let queries: [(&str, &mut std::collections::BTreeSet<String>); 4] = [
+        (
+            &format!("SELECT DISTINCT ?t WHERE {{ ?s ?t ?o }} LIMIT {limit}"),
+            &mut vocabulary.predicates,
+        ),
+        (
+            &format!("SELECT DISTINCT ?t WHERE {{ ?s a ?t }} LIMIT {limit}"),
+            &mut vocabulary.classes,
+        ),
+        (
+            &format!("SELECT DISTINCT ?t WHERE {{ ?t a ?c }} LIMIT {limit}"),
+            &mut vocabulary.entities,
+        ),
+        (
+            &format!(
+                "SELECT DISTINCT (STR(?l) AS ?t) WHERE {{ ?s a ?c ; rdfs:label ?l }} LIMIT {limit}"
+            ),
+            &mut vocabulary.labels,
+        ),
+    ];
+    for (query, terms) in queries {
         if let Ok(oxigraph::sparql::QueryResults::Solutions(solutions)) =
             session
                 .store
                 .query(query, &session.prefixes, CancellationToken::new())
         {
             for solution in solutions.flatten() {
-                if let Some(term) = solution.get("t") {
-                    terms.insert(shorten(&term.to_string(), &session.prefixes));
+                match solution.get("t") {
+                    Some(oxigraph::model::Term::Literal(label)) => {
+                        if !label.value().contains(char::is_whitespace) {
+                            terms.insert(label.value().to_owned());
+                        }
+                    }
+                    Some(term) => {
+                        terms.insert(shorten(&term.to_string(), &session.prefixes));
+                    }
+                    None => {}
                 }
             }
         }
     }
-    terms
+    vocabulary
 }
+
+/// How many terms of each kind completion holds.
+const VOCABULARY_LIMIT: usize = 50_000;
 
 /// `$XDG_DATA_HOME/kgrep/history`, else `~/.local/share/kgrep/history`.
 fn history_file() -> Option<PathBuf> {

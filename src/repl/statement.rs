@@ -1,7 +1,7 @@
 //! When is a statement complete? SPARQL uses `;` itself, so a statement ends
 //! when its brackets, strings and IRIs are closed and it parses — or fails to
 //! parse somewhere before its end (then it is complete, and wrong). A
-//! dot-command is one line.
+//! dot-command (or a psql-style `\x`) is one line.
 
 /// Whether `text` is a complete statement (or dot-command).
 pub fn is_complete(text: &str) -> bool {
@@ -9,7 +9,7 @@ pub fn is_complete(text: &str) -> bool {
     if trimmed.is_empty() {
         return false;
     }
-    if trimmed.starts_with('.') {
+    if trimmed.starts_with('.') || trimmed.starts_with('\\') {
         return true;
     }
     // A statement that does not start with a SPARQL keyword is wrong, not
@@ -140,15 +140,19 @@ fn error_at_end(message: &str, text: &str) -> bool {
 /// Splits a script (piped standard input, `.read FILE`) into statements. A
 /// complete statement still takes the next line when the two together parse
 /// (`ORDER BY` on its own line continues a query).
-pub fn split_script(script: &str) -> Vec<String> {
+pub fn split_script(script: &str) -> Vec<(usize, String)> {
     let lines: Vec<&str> = script.lines().collect();
     let mut statements = Vec::new();
     let mut current = String::new();
+    let mut first_line = 0;
     for (index, line) in lines.iter().enumerate() {
         if current.trim().is_empty()
             && (line.trim().is_empty() || line.trim_start().starts_with('#'))
         {
             continue;
+        }
+        if current.is_empty() {
+            first_line = index + 1;
         }
         current.push_str(line);
         current.push('\n');
@@ -163,13 +167,52 @@ pub fn split_script(script: &str) -> Vec<String> {
                 !next.trim_start().starts_with('.') && parses(&format!("{current}{next}\n"))
             });
         if !continues {
-            statements.push(std::mem::take(&mut current).trim().to_owned());
+            statements.push((first_line, std::mem::take(&mut current).trim().to_owned()));
         }
     }
     if !current.trim().is_empty() {
-        statements.push(current.trim().to_owned());
+        statements.push((first_line, current.trim().to_owned()));
     }
     statements
+}
+
+/// The first operation of `update` that removes data wholesale (CLEAR,
+/// DROP, MOVE, COPY, LOAD, or `DELETE WHERE`), as its words: what the REPL
+/// asks about before running it on a terminal.
+pub fn destructive_operation(update: &str) -> Option<String> {
+    let mut words: Vec<String> = Vec::new();
+    let mut operations = Vec::new();
+    for word in update
+        .lines()
+        .map(|line| line.split('#').next().unwrap_or(""))
+        .flat_map(str::split_whitespace)
+    {
+        for (index, piece) in word.split(';').enumerate() {
+            if index > 0 {
+                operations.push(std::mem::take(&mut words));
+            }
+            if !piece.is_empty() {
+                words.push(piece.to_owned());
+            }
+        }
+    }
+    operations.push(words);
+    operations.into_iter().find_map(|words| {
+        // PREFIX p: <…> and BASE <…> come before the operation.
+        let mut rest: &[String] = &words;
+        let upper = |word: Option<&String>| word.map(|w| w.to_ascii_uppercase());
+        loop {
+            match upper(rest.first()).as_deref() {
+                Some("PREFIX") => rest = rest.get(3..).unwrap_or(&[]),
+                Some("BASE") => rest = rest.get(2..).unwrap_or(&[]),
+                _ => break,
+            }
+        }
+        let first = upper(rest.first())?;
+        let destructive = matches!(first.as_str(), "CLEAR" | "DROP" | "MOVE" | "COPY" | "LOAD")
+            || (first == "DELETE" && upper(rest.get(1)).is_some_and(|w| w.starts_with("WHERE")));
+        destructive.then(|| rest.iter().take(3).cloned().collect::<Vec<_>>().join(" "))
+    })
 }
 
 fn parses(text: &str) -> bool {
@@ -248,14 +291,41 @@ mod tests {
     #[test]
     fn scripts_split_into_statements() {
         let script = ".mode csv\nSELECT ?s\nWHERE { ?s ?p ?o ;\n ?q ?r }\nORDER BY ?s\n# a comment\nASK {}\nASK { ?s ?p ?o }\n";
-        assert_eq!(
-            split_script(script),
-            [
-                ".mode csv",
-                "SELECT ?s\nWHERE { ?s ?p ?o ;\n ?q ?r }\nORDER BY ?s",
-                "ASK {}",
-                "ASK { ?s ?p ?o }"
-            ]
-        );
+        let statements: Vec<(usize, String)> = [
+            (1, ".mode csv"),
+            (2, "SELECT ?s\nWHERE { ?s ?p ?o ;\n ?q ?r }\nORDER BY ?s"),
+            (7, "ASK {}"),
+            (8, "ASK { ?s ?p ?o }"),
+        ]
+        .iter()
+        .map(|(line, text)| (*line, text.to_string()))
+        .collect();
+        assert_eq!(split_script(script), statements);
+    }
+
+    #[test]
+    fn destructive_updates_are_named() {
+        for (update, expected) in [
+            ("clear all", Some("clear all")),
+            (
+                "PREFIX ex: <http://e/> DROP GRAPH ex:g",
+                Some("DROP GRAPH ex:g"),
+            ),
+            ("DELETE WHERE { ?s ?p ?o }", Some("DELETE WHERE {")),
+            (
+                "INSERT DATA { <a> <b> <c> } ; CLEAR DEFAULT",
+                Some("CLEAR DEFAULT"),
+            ),
+            ("LOAD <http://e/data.ttl>", Some("LOAD <http://e/data.ttl>")),
+            ("DELETE { ?s ex:p ?o } WHERE { ?s ex:p ?o }", None),
+            ("DELETE DATA { <a> <b> <c> }", None),
+            ("INSERT DATA { <a> <b> \"clear\" }", None),
+        ] {
+            assert_eq!(
+                destructive_operation(update).as_deref(),
+                expected,
+                "{update}"
+            );
+        }
     }
 }

@@ -13,8 +13,8 @@ use clap::{Subcommand, ValueEnum};
 use oxigraph::model::vocab::xsd;
 use oxigraph::model::{Literal, NamedNode, Triple};
 
-use super::results::write_table;
 use super::rules::shorten;
+use super::table::{Layout, write_table};
 use super::{Outcome, Output};
 use kgrep::graph::EntityGraph;
 use kgrep::store::GraphStore;
@@ -105,6 +105,7 @@ pub fn analyse(
     prefixes: &[(String, String)],
     command: &GraphCommand,
     output: &Output,
+    layout: &Layout,
     out: &mut dyn Write,
 ) -> Result<Outcome> {
     let short = |iri: &str| shorten(&format!("<{iri}>"), prefixes);
@@ -182,6 +183,7 @@ pub fn analyse(
                 out,
                 &["hops".into(), "entity".into(), "class".into()],
                 &rows,
+                layout,
             )?;
         }
         GraphCommand::Components { top } => {
@@ -198,7 +200,7 @@ pub fn analyse(
                 .enumerate()
                 .map(|(i, c)| vec![(i + 1).to_string(), c.len().to_string()])
                 .collect();
-            write_table(out, &["component".into(), "entities".into()], &rows)?;
+            write_table(out, &["component".into(), "entities".into()], &rows, layout)?;
             if let Some(largest) = components.first() {
                 writeln!(
                     out,
@@ -267,6 +269,7 @@ pub fn analyse(
                     "pagerank".into(),
                 ],
                 &rows,
+                layout,
             )?;
             if *save {
                 let vocab =

@@ -8,9 +8,11 @@ pub mod explain;
 #[cfg(feature = "store")]
 pub mod graph;
 pub mod output;
+pub mod pager;
 #[cfg(feature = "store")]
 pub mod results;
 pub mod rules;
+pub mod table;
 
 use clap::ValueEnum;
 

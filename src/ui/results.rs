@@ -8,12 +8,12 @@ use std::io::Write;
 use anyhow::{Context, Result, anyhow};
 use clap::ValueEnum;
 use oxigraph::io::{RdfFormat, RdfSerializer};
-use oxigraph::model::Term;
+use oxigraph::model::{Term, Variable};
 use oxigraph::sparql::QueryResults;
 use oxigraph::sparql::results::{QueryResultsFormat, QueryResultsSerializer};
-use unicode_width::UnicodeWidthStr;
 
 use super::rules::shorten;
+use super::table::{Layout, write_table};
 use kgrep::diagnostic::Diagnostic;
 use kgrep::rdf_writer::{NodeWriter, Style};
 use kgrep::source::SourceMap;
@@ -42,6 +42,30 @@ pub enum ResultFormat {
     Jsonld,
 }
 
+/// How results are printed for people, and what the query said.
+#[derive(Clone, Debug)]
+pub struct PrintOptions<'a> {
+    /// The table's layout (width, expanded, headers; headers also for CSV and TSV).
+    pub layout: Layout,
+    /// At most this many rows in a table.
+    pub max_rows: Option<usize>,
+    /// How to see the rows a table leaves out ("see .maxrows").
+    pub more_hint: &'static str,
+    /// The query's text: `SELECT *` columns come in its order.
+    pub query: &'a str,
+}
+
+impl Default for PrintOptions<'_> {
+    fn default() -> Self {
+        PrintOptions {
+            layout: Layout::default(),
+            max_rows: None,
+            more_hint: "",
+            query: "",
+        }
+    }
+}
+
 /// Writes `results` in `format`; returns how many rows (or triples) were
 /// written. The output always ends with a line break (JSON and XML results,
 /// and ASK in CSV and TSV, have none of their own), so results run together
@@ -50,15 +74,21 @@ pub fn write_results(
     results: QueryResults<'_>,
     format: ResultFormat,
     prefixes: &[(String, String)],
-    max_rows: Option<usize>,
+    options: &PrintOptions<'_>,
     out: &mut dyn Write,
 ) -> Result<usize> {
-    let mut tracked = EndsWithNewline {
+    let mut skip = SkipFirstLine {
         inner: out,
+        skipping: !options.layout.headers
+            && matches!(format, ResultFormat::Csv | ResultFormat::Tsv)
+            && matches!(results, QueryResults::Solutions(_)),
+    };
+    let mut tracked = EndsWithNewline {
+        inner: &mut skip,
         last: b'\n',
         written: false,
     };
-    let count = write_unterminated(results, format, prefixes, max_rows, &mut tracked)?;
+    let count = write_unterminated(results, format, prefixes, options, &mut tracked)?;
     if tracked.written && tracked.last != b'\n' {
         tracked.inner.write_all(b"\n")?;
     }
@@ -87,13 +117,41 @@ impl Write for EndsWithNewline<'_> {
     }
 }
 
+/// A writer that drops everything up to the first line break (the header
+/// row of CSV and TSV, when headers are off).
+struct SkipFirstLine<'a> {
+    inner: &'a mut dyn Write,
+    skipping: bool,
+}
+
+impl Write for SkipFirstLine<'_> {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        if !self.skipping {
+            return self.inner.write(bytes);
+        }
+        match bytes.iter().position(|b| *b == b'\n') {
+            Some(at) => {
+                self.skipping = false;
+                self.inner.write_all(&bytes[at + 1..])?;
+            }
+            None => {}
+        }
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
 fn write_unterminated(
     results: QueryResults<'_>,
     format: ResultFormat,
     prefixes: &[(String, String)],
-    max_rows: Option<usize>,
+    options: &PrintOptions<'_>,
     out: &mut dyn Write,
 ) -> Result<usize> {
+    let max_rows = options.max_rows;
     match results {
         QueryResults::Boolean(value) => match format {
             ResultFormat::Table => {
@@ -107,7 +165,7 @@ fn write_unterminated(
             }
         },
         QueryResults::Solutions(solutions) => {
-            let variables = solutions.variables().to_vec();
+            let variables = star_order(options.query, solutions.variables());
             if format == ResultFormat::Table {
                 let mut rows = Vec::new();
                 let mut total = 0;
@@ -127,12 +185,13 @@ fn write_unterminated(
                 }
                 let headers: Vec<String> =
                     variables.iter().map(|v| v.as_str().to_owned()).collect();
-                write_table(out, &headers, &rows)?;
+                write_table(out, &headers, &rows, &options.layout)?;
                 if total > rows.len() {
                     writeln!(
                         out,
-                        "({} more rows not shown; see .maxrows)",
-                        total - rows.len()
+                        "({} more rows not shown; {})",
+                        total - rows.len(),
+                        options.more_hint
                     )?;
                 }
                 return Ok(total);
@@ -186,6 +245,63 @@ fn write_unterminated(
     }
 }
 
+/// The columns of `SELECT *` in the order the query first names them
+/// (Oxigraph sorts them); any other projection keeps its own order.
+pub fn star_order(query: &str, variables: &[Variable]) -> Vec<Variable> {
+    let upper = query.to_ascii_uppercase();
+    let star = upper.find("SELECT").is_some_and(|at| {
+        let rest = upper[at + 6..].trim_start();
+        let rest = rest
+            .strip_prefix("DISTINCT")
+            .or_else(|| rest.strip_prefix("REDUCED"))
+            .unwrap_or(rest);
+        rest.trim_start().starts_with('*')
+    });
+    if !star {
+        return variables.to_vec();
+    }
+    let mut named: Vec<&str> = Vec::new();
+    let chars: Vec<(usize, char)> = query.char_indices().collect();
+    let (mut in_string, mut in_iri, mut in_comment) = (None::<char>, false, false);
+    for (index, &(at, c)) in chars.iter().enumerate() {
+        match c {
+            '\n' => in_comment = false,
+            _ if in_comment => {}
+            c if in_string == Some(c) => in_string = None,
+            _ if in_string.is_some() => {}
+            '"' | '\'' => in_string = Some(c),
+            '#' if !in_iri => in_comment = true,
+            '<' if chars
+                .get(index + 1)
+                .is_some_and(|(_, n)| !n.is_whitespace() && *n != '=') =>
+            {
+                in_iri = true
+            }
+            '>' => in_iri = false,
+            '?' | '$' if !in_iri => {
+                let name: String = query[at + 1..]
+                    .chars()
+                    .take_while(|c| c.is_alphanumeric() || *c == '_')
+                    .collect();
+                if !name.is_empty() && !named.contains(&name.as_str()) {
+                    named.push(&query[at + 1..at + 1 + name.len()]);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut ordered: Vec<Variable> = named
+        .iter()
+        .filter_map(|name| variables.iter().find(|v| v.as_str() == *name).cloned())
+        .collect();
+    for variable in variables {
+        if !ordered.contains(variable) {
+            ordered.push(variable.clone());
+        }
+    }
+    ordered
+}
+
 fn result_format(format: ResultFormat) -> Result<QueryResultsFormat> {
     Ok(match format {
         ResultFormat::Csv => QueryResultsFormat::Csv,
@@ -227,67 +343,30 @@ fn is_number(datatype: &str) -> bool {
     )
 }
 
-/// A boxed table; columns are as wide as their widest cell in terminal cells.
-pub fn write_table(
-    out: &mut dyn Write,
-    headers: &[String],
-    rows: &[Vec<String>],
-) -> std::io::Result<()> {
-    let clean = |cell: &str| cell.replace(['\n', '\r', '\t'], " ");
-    let widths: Vec<usize> = (0..headers.len())
-        .map(|column| {
-            rows.iter()
-                .map(|row| clean(&row[column]).width())
-                .chain(std::iter::once(headers[column].width()))
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    let rule = |left: &str, middle: &str, right: &str| {
-        let parts: Vec<String> = widths.iter().map(|w| "─".repeat(w + 2)).collect();
-        format!("{left}{}{right}", parts.join(middle))
-    };
-    let line = |cells: Vec<String>| {
-        let parts: Vec<String> = cells
-            .iter()
-            .zip(&widths)
-            .map(|(cell, width)| format!(" {cell}{} ", " ".repeat(width - cell.width())))
-            .collect();
-        format!("│{}│", parts.join("│"))
-    };
-    writeln!(out, "{}", rule("┌", "┬", "┐"))?;
-    writeln!(out, "{}", line(headers.to_vec()))?;
-    writeln!(out, "{}", rule("├", "┼", "┤"))?;
-    for row in rows {
-        writeln!(
-            out,
-            "{}",
-            line(row.iter().map(|cell| clean(cell)).collect())
-        )?;
-    }
-    writeln!(out, "{}", rule("└", "┴", "┘"))?;
-    writeln!(
-        out,
-        "{} row{}",
-        rows.len(),
-        if rows.len() == 1 { "" } else { "s" }
-    )
-}
-
 /// A SPARQL syntax error as a diagnostic pointing into the query text.
 pub fn syntax_diagnostic(
     query: &str,
     name: &str,
     error: &dyn std::fmt::Display,
 ) -> (Diagnostic, SourceMap) {
+    syntax_diagnostic_at(query, name, 1, error)
+}
+
+/// [`syntax_diagnostic`] for a statement that starts on line `first_line`
+/// of the file `name` (a script): the location is the file's line.
+pub fn syntax_diagnostic_at(
+    query: &str,
+    name: &str,
+    first_line: usize,
+    error: &dyn std::fmt::Display,
+) -> (Diagnostic, SourceMap) {
     let message = error.to_string();
     let mut sources = SourceMap::new();
-    let file = sources.add(name, name, query.to_owned());
-    let offset = location(&message).map_or(0, |(line, column)| byte_offset(query, line, column));
-    let end = query[offset..]
-        .chars()
-        .next()
-        .map_or(offset, |c| offset + c.len_utf8());
+    let padding = "\n".repeat(first_line.saturating_sub(1));
+    let file = sources.add(name, name, format!("{padding}{query}"));
+    let at = location(&message).map_or(0, |(line, column)| byte_offset(query, line, column));
+    let end = query[at..].chars().next().map_or(at, |c| at + c.len_utf8());
+    let (offset, end) = (padding.len() + at, padding.len() + end);
     let mut text = message
         .split_once(": ")
         .map_or(message.as_str(), |(_, rest)| rest)
@@ -295,20 +374,41 @@ pub fn syntax_diagnostic(
         .next()
         .unwrap_or("")
         .to_owned();
-    if text.chars().count() > 100 {
-        // peg lists every token it could take; the first few say enough.
-        let cut: String = text.chars().take(90).collect();
+    let expects = |token: &str| text.contains(&format!("\"{token}\""));
+    let mut hint = None;
+    let found = query[at..].split_whitespace().next();
+    if text.starts_with("expected") && expects("?") && expects("<") && expects("(") {
+        // peg lists every token that could start a term; say it in words.
+        let found = found.map_or_else(|| "the end".to_owned(), |word| format!("`{word}`"));
         text = format!(
-            "{}, …",
-            cut.rsplit_once(',').map_or(cut.as_str(), |(head, _)| head)
+            "expected a term here (a variable, an IRI, a prefixed name or a literal), found {found}"
         );
+    } else if text.starts_with("expected")
+        && (text.contains('[') || text.matches(", ").count() >= 6)
+    {
+        // A long list, or peg's character classes: name what was found, and
+        // the keywords that could come instead as a hint.
+        let words: Vec<&str> = text
+            .trim_start_matches("expected one of ")
+            .split(", ")
+            .filter(|w| !w.is_empty() && w.chars().all(|c| c.is_ascii_uppercase() || c == '_'))
+            .take(8)
+            .collect();
+        if !words.is_empty() {
+            hint = Some(format!("what may come here includes {}", words.join(", ")));
+        }
+        text = match found {
+            Some(word) => format!("`{word}` is not expected here"),
+            None => "the statement ends too early".to_owned(),
+        };
     }
-    (
-        Diagnostic::error("sparql-syntax", file, Span::new(offset, end), text),
-        sources,
-    )
+    let diagnostic = Diagnostic::error("sparql-syntax", file, Span::new(offset, end), text);
+    let diagnostic = match hint {
+        Some(hint) => diagnostic.with_hint(hint),
+        None => diagnostic,
+    };
+    (diagnostic, sources)
 }
-
 /// The SPARQL keywords a statement can start with.
 pub const LEADING_KEYWORDS: &[&str] = &[
     "SELECT",
@@ -338,6 +438,7 @@ pub fn sparql_hints(
     message: &str,
     prefixes: &[(String, String)],
     as_query: bool,
+    first_line: usize,
 ) -> Diagnostic {
     let mut diagnostic = diagnostic;
     if as_query
@@ -346,7 +447,7 @@ pub fn sparql_hints(
             .is_ok()
     {
         diagnostic.message = format!("`{}` is an update, not a query", first_word(query));
-        point_at(&mut diagnostic, query, first_word(query));
+        point_at(&mut diagnostic, query, first_word(query), first_line);
         return diagnostic.with_hint("it changes the store: run it with `kgrep query --update`");
     }
     let first = first_word(query).to_ascii_uppercase();
@@ -358,7 +459,7 @@ pub fn sparql_hints(
             kgrep::diagnostic::did_you_mean(&first, LEADING_KEYWORDS.iter().copied())
         {
             diagnostic.message = format!("`{}` is not a SPARQL keyword", first_word(query));
-            point_at(&mut diagnostic, query, first_word(query));
+            point_at(&mut diagnostic, query, first_word(query), first_line);
             diagnostic = diagnostic.with_hint(format!("did you mean `{near}`?"));
         }
         return diagnostic;
@@ -373,7 +474,7 @@ pub fn sparql_hints(
             .join(" ");
         if let Some(prefix) = &undeclared {
             diagnostic.message = format!("unknown prefix `{prefix}:`");
-            point_at(&mut diagnostic, query, &format!("{prefix}:"));
+            point_at(&mut diagnostic, query, &format!("{prefix}:"), first_line);
         }
         diagnostic = diagnostic.with_hint(match undeclared {
             Some(prefix) => format!(
@@ -385,9 +486,11 @@ pub fn sparql_hints(
     diagnostic
 }
 
-/// Points `diagnostic` at the first occurrence of `word` in `query`.
-fn point_at(diagnostic: &mut Diagnostic, query: &str, word: &str) {
+/// Points `diagnostic` at the first occurrence of `word` in `query` (which
+/// starts on the diagnostic's line `first_line`: see [`syntax_diagnostic_at`]).
+fn point_at(diagnostic: &mut Diagnostic, query: &str, word: &str, first_line: usize) {
     if let Some(start) = query.find(word) {
+        let start = start + first_line.saturating_sub(1);
         diagnostic.primary.span = Span::new(start, start + word.len());
     }
 }
@@ -480,19 +583,6 @@ pub fn read_query_file(path: &std::path::Path) -> Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn tables_align_chinese() {
-        let mut out = Vec::new();
-        let rows = vec![
-            vec!["雷神山医院".to_owned(), "32".to_owned()],
-            vec!["a".to_owned(), "1".to_owned()],
-        ];
-        write_table(&mut out, &["h".to_owned(), "n".to_owned()], &rows).unwrap();
-        let text = String::from_utf8(out).unwrap();
-        let widths: Vec<usize> = text.lines().take(5).map(|line| line.width()).collect();
-        assert!(widths.windows(2).all(|w| w[0] == w[1]), "{text}");
-    }
 
     #[test]
     fn syntax_errors_point_at_their_place() {

@@ -123,3 +123,64 @@ fn completions_and_the_man_page_come_from_the_command_definitions() {
         "{page}"
     );
 }
+
+/// Every IRI a table shows can be pasted back into a query: the shown
+/// subjects and objects, put in a VALUES clause, parse and match them all.
+#[test]
+fn iris_in_tables_paste_back_into_queries() {
+    let dir = crate::support::temp_dir("paste");
+    // Only `ex:` declared: entity IRIs with `/` in their rest show as <…>.
+    let bare = dir.join("bare.kgr");
+    std::fs::write(
+        &bare,
+        "prefix ex: <http://kgrep.example/zh/>\nentity T a ex:Team = \\p{Han}{0,4} (\"“\" \\p{Han}{1,4} \"”\")? \"突击队\" iri ex:team/{text}\nrule r = \"成立\" $t:T => ex:org/甲 ex:formed $t\ntest r \"成立党员突击队\" => ex:org/甲 ex:formed ex:team/党员突击队\n",
+    )
+    .expect("write");
+    let bare_doc = dir.join("bare.txt");
+    std::fs::write(&bare_doc, "甲成立党员突击队。乙成立“青年”突击队。").expect("write");
+    let bare = bare.to_str().expect("UTF-8").to_owned();
+    let bare_doc = bare_doc.to_str().expect("UTF-8").to_owned();
+    for (rules, docs) in [
+        ("examples/zh/news.kgr", "examples/zh/docs"),
+        ("examples/en/news.kgr", "examples/en/docs"),
+        (bare.as_str(), bare_doc.as_str()),
+    ] {
+        let table = |query: &str| {
+            let output = kgrep(&[
+                "query", "-r", rules, "--docs", docs, "--format", "table", query,
+            ]);
+            assert!(
+                output.status.success(),
+                "{}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+            String::from_utf8_lossy(&output.stdout)
+                .lines()
+                .filter_map(|line| line.strip_prefix("│ ")?.strip_suffix(" │"))
+                .skip(1)
+                .map(|cell| cell.trim().to_owned())
+                .collect::<Vec<_>>()
+        };
+        let mut shown = table("SELECT DISTINCT ?x WHERE { ?x ?p ?o }");
+        shown.extend(table(
+            "SELECT DISTINCT ?x WHERE { ?s ?p ?x FILTER(isIRI(?x)) }",
+        ));
+        shown.sort();
+        shown.dedup();
+        assert!(shown.len() >= 4, "{rules}: {shown:?}");
+        let query = format!(
+            "SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE {{ VALUES ?x {{ {} }} {{ ?x ?p ?o }} UNION {{ ?s ?p ?x }} }}",
+            shown.join(" ")
+        );
+        let output = kgrep(&[
+            "query", "-r", rules, "--docs", docs, "--format", "csv", &query,
+        ]);
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            output.status.success() && stdout.lines().nth(1) == Some(&shown.len().to_string()),
+            "{rules}: {stdout}{}\n{shown:?}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -1,6 +1,7 @@
 //! The REPL, driven both ways: piped scripts (statements and dot-commands in
-//! order), and a real terminal through tmux (completion, multi-line input,
-//! history, Ctrl-C cancelling a slow query).
+//! order), and a real terminal through tmux (completion and its candidate
+//! list, the continuation prompt, history, Ctrl-C cancelling a slow query,
+//! tables cut to the terminal's width, the pager, confirmation).
 
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -62,11 +63,11 @@ SELECT ?h ?n WHERE { ?h ex:wardCount ?n }
         "multi-line query with `;` ran in csv mode: {out}"
     );
     assert!(
-        err.contains("error[sparql-syntax]") && err.contains("<statement>:1:1"),
+        err.contains("error[sparql-syntax]") && err.contains("<stdin>:5:1"),
         "{err}"
     );
     assert!(
-        err.contains("unknown command `.modd`; did you mean `.mode`?"),
+        err.contains("<stdin>:6: unknown command `.modd`; did you mean `.mode`?"),
         "{err}"
     );
     assert!(
@@ -151,8 +152,8 @@ struct Tmux {
 }
 
 impl Tmux {
-    fn start(command: &str) -> Option<Tmux> {
-        let session = format!("kgrep-test-{}", std::process::id());
+    fn start(name: &str, width: u16, command: &str) -> Option<Tmux> {
+        let session = format!("kgrep-test-{name}-{}", std::process::id());
         let status = Command::new("tmux")
             .args([
                 "new-session",
@@ -160,7 +161,7 @@ impl Tmux {
                 "-s",
                 &session,
                 "-x",
-                "160",
+                &width.to_string(),
                 "-y",
                 "40",
                 command,
@@ -223,12 +224,7 @@ impl Drop for Tmux {
 
 #[test]
 fn in_a_terminal_completion_multiline_history_and_ctrl_c() {
-    if Command::new("tmux").arg("-V").output().is_err() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must install tmux (Debian)"
-        );
-        eprintln!("note: tmux missing here; this test runs in CI");
+    if !has_tmux() {
         return;
     }
     let (dir, store) = store("tty");
@@ -239,7 +235,7 @@ fn in_a_terminal_completion_multiline_history_and_ctrl_c() {
         history.display(),
         env!("CARGO_BIN_EXE_kgrep")
     );
-    let tmux = Tmux::start(&command).expect("tmux starts");
+    let tmux = Tmux::start("basic", 160, &command).expect("tmux starts");
     tmux.wait_for_prompt();
     // Completion of a dot-command and of a predicate in the store.
     tmux.keys(&[".mod", "Tab"]);
@@ -278,6 +274,113 @@ fn in_a_terminal_completion_multiline_history_and_ctrl_c() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
+fn has_tmux() -> bool {
+    if Command::new("tmux").arg("-V").output().is_ok() {
+        return true;
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "CI must install tmux (Debian)"
+    );
+    eprintln!("note: tmux missing here; this test runs in CI");
+    false
+}
+
+#[test]
+fn in_a_terminal_tables_fit_the_pager_pages_and_clear_asks_first() {
+    if !has_tmux() {
+        return;
+    }
+    let (dir, store) = store("tty-wide");
+    let paged = dir.join("paged.txt");
+    let command = format!(
+        "cd {} && XDG_DATA_HOME={} PAGER='cat > {}' {} repl --store {store}",
+        root().display(),
+        dir.join("data").display(),
+        paged.display(),
+        env!("CARGO_BIN_EXE_kgrep")
+    );
+    let width = 100;
+    let tmux = Tmux::start("wide", width, &command).expect("tmux starts");
+    tmux.wait_for_prompt();
+    // Sentences are wider than the terminal: cells are cut with an ellipsis.
+    tmux.keys(&[
+        "SELECT ?s ?text WHERE { GRAPH ?g { ?s kgrep:text ?text } } LIMIT 5",
+        "Enter",
+    ]);
+    let screen = tmux.wait_for("5 rows");
+    let table: Vec<&str> = screen
+        .lines()
+        .filter(|line| line.starts_with(['┌', '│', '├', '└']))
+        .collect();
+    assert_eq!(table.len(), 9, "{screen}");
+    for line in &table {
+        let cells = unicode_width::UnicodeWidthStr::width(*line);
+        assert!(cells <= usize::from(width), "{cells} cells: {line}");
+    }
+    assert!(screen.contains('…'), "{screen}");
+    tmux.wait_for_prompt();
+    // Expanded display shows the values whole.
+    tmux.keys(&["\\x", "Enter"]);
+    tmux.wait_for("expanded display is on");
+    tmux.keys(&["C-l"]);
+    tmux.wait_for_prompt();
+    tmux.keys(&[
+        "SELECT ?text WHERE { GRAPH ?g { ?s kgrep:text ?text } FILTER(STRLEN(?text) > 60) } LIMIT 1",
+        "Enter",
+    ]);
+    let screen = tmux.wait_for("-[ row 1 ]");
+    assert!(!screen.contains('…'), "{screen}");
+    tmux.keys(&["\\x", "Enter"]);
+    tmux.wait_for("expanded display is off");
+    tmux.wait_for_prompt();
+    // A result taller than the screen goes to the pager, whole.
+    tmux.keys(&["SELECT * WHERE { GRAPH ?g { ?s ?p ?o } }", "Enter"]);
+    tmux.wait_for_prompt();
+    let mut pager_text = String::new();
+    for _ in 0..50 {
+        pager_text = std::fs::read_to_string(&paged).unwrap_or_default();
+        if pager_text.contains(" rows\n") {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(
+        pager_text.contains("100 rows") && pager_text.contains("more rows not shown"),
+        "the pager got: {pager_text}"
+    );
+    // The continuation prompt, and completion's list of candidates.
+    tmux.keys(&["SELECT ?t WHERE {", "Enter"]);
+    tmux.wait_for("  ...>");
+    tmux.keys(&["?t a schema:", "Tab", "Tab"]);
+    let screen = tmux.wait_for("schema:Organization");
+    assert!(screen.contains("schema:Hospital"), "{screen}");
+    tmux.keys(&["Hospital }", "Enter"]);
+    tmux.wait_for("hospital:雷神山医院");
+    tmux.wait_for_prompt();
+    // A destructive update asks first; "no" keeps the store.
+    tmux.keys(&["clear all", "Enter"]);
+    tmux.wait_for("Run it? [y/N]");
+    tmux.keys(&["n", "Enter"]);
+    tmux.wait_for("not run");
+    tmux.wait_for_prompt();
+    tmux.keys(&["ASK { ?s ?p ?o }", "Enter"]);
+    tmux.wait_for("true");
+    drop(tmux);
+    // Piped, the pager is never used.
+    std::fs::remove_file(&paged).ok();
+    let output = Command::new(env!("CARGO_BIN_EXE_kgrep"))
+        .args(["repl", "--store", &store, "-c"])
+        .arg("SELECT * WHERE { GRAPH ?g { ?s ?p ?o } }")
+        .env("PAGER", format!("cat > {}", paged.display()))
+        .env_remove("KGREP_STORE")
+        .output()
+        .expect("run");
+    let out = String::from_utf8_lossy(&output.stdout);
+    assert!(out.contains("100 rows") && !paged.exists(), "{out}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
 #[test]
 fn a_piped_session_matches_its_snapshot() {
     let (dir, store) = store("snapshot");
@@ -310,7 +413,9 @@ fn read_goes_on_after_an_error_and_a_misspelt_keyword_swallows_nothing() {
         "both ASKs ran: {out}\n{err}"
     );
     assert!(
-        err.contains("did you mean `SELECT`?") && err.contains("1 statement(s) failed"),
+        err.contains("did you mean `SELECT`?")
+            && err.contains("1 statement(s) failed")
+            && err.contains("script.rq:1:1"),
         "{err}"
     );
     std::fs::remove_dir_all(&dir).ok();

@@ -801,16 +801,26 @@ fn exports_load_in_rdflib_and_rapper_with_the_same_counts() {
     }
     let (dir, store) = example_store("export", "examples/zh/docs");
     let store = store.as_str();
-    for (format, extension, rapper_name, rdflib_name) in [
-        ("turtle", "ttl", "turtle", "turtle"),
-        ("ntriples", "nt", "ntriples", "nt"),
-        ("nquads", "nq", "nquads", "nquads"),
-        ("trig", "trig", "trig", "trig"),
-        ("rdfxml", "rdf", "rdfxml", "xml"),
-        ("jsonld", "jsonld", "", "json-ld"),
+    // (format, file, extra arguments, rapper's name, rdflib's name, a dataset?)
+    for (format, extension, extra, rapper_name, rdflib_name, dataset) in [
+        ("turtle", "ttl", None, "turtle", "turtle", false),
+        ("ntriples", "nt", None, "ntriples", "nt", false),
+        ("nquads", "nq", None, "nquads", "nquads", true),
+        ("trig", "trig", None, "trig", "trig", true),
+        ("rdfxml", "rdf", None, "rdfxml", "xml", false),
+        ("jsonld", "jsonld", None, "", "json-ld", true),
+        // Without provenance JSON-LD is a plain graph: a Graph sees the facts.
+        (
+            "jsonld",
+            "facts.jsonld",
+            Some("--no-provenance"),
+            "",
+            "json-ld",
+            false,
+        ),
     ] {
         let file = dir.join(format!("graph.{extension}"));
-        let output = kgrep(&[
+        let mut arguments = vec![
             "export",
             "--store",
             store,
@@ -818,7 +828,9 @@ fn exports_load_in_rdflib_and_rapper_with_the_same_counts() {
             format,
             "-o",
             file.to_str().unwrap(),
-        ]);
+        ];
+        arguments.extend(extra);
+        let output = kgrep(&arguments);
         assert!(
             output.status.success(),
             "{}",
@@ -830,8 +842,9 @@ fn exports_load_in_rdflib_and_rapper_with_the_same_counts() {
             .nth(1)
             .and_then(|n| n.parse().ok())
             .unwrap_or_else(|| panic!("{said}"));
+        let kind = if dataset { "Dataset" } else { "Graph" };
         let script = format!(
-            "import rdflib,sys\ng=rdflib.Dataset() if '{rdflib_name}' in ('nquads','trig','json-ld') else rdflib.Graph()\n\
+            "import rdflib,sys\ng=rdflib.{kind}()\n\
              g.parse(sys.argv[1], format='{rdflib_name}')\nprint(sum(1 for _ in (g.quads() if isinstance(g, rdflib.Dataset) else g)))"
         );
         let rdflib =
@@ -884,6 +897,19 @@ fn exports_load_in_rdflib_and_rapper_with_the_same_counts() {
     let kgrep_rows: Vec<&str> = kgrep_rows.lines().skip(1).collect();
     assert!(!kgrep_rows.is_empty());
     assert_eq!(rdflib_rows, kgrep_rows);
+    // Turtle: each subject once, sorted, a blank line before each.
+    let turtle = std::fs::read_to_string(dir.join("graph.ttl")).expect("turtle");
+    let subjects: Vec<&str> = turtle
+        .split("\n\n")
+        .skip(1)
+        .map(|block| block.split_whitespace().next().unwrap_or(""))
+        .collect();
+    let mut sorted = subjects.clone();
+    sorted.sort_by_key(|s| s.to_string());
+    sorted.dedup();
+    assert!(subjects.len() > 10, "{turtle}");
+    assert_eq!(subjects.len(), sorted.len(), "each subject once: {turtle}");
+    assert!(!turtle.contains("\\/"), "no escaped `/` in names: {turtle}");
     std::fs::remove_dir_all(&dir).ok();
 }
 
