@@ -20,6 +20,12 @@ pub const SENTENCE_MARK: &str = "#s";
 pub const META_GRAPH: &str = "urn:kgrep:meta";
 /// The graph of materialised analytics (`kgrep graph rank --save`).
 pub const ANALYTICS_GRAPH: &str = "urn:kgrep:analytics";
+/// How a store was built (the rule files and the documents given to
+/// `kgrep build`, as absolute paths), so the REPL's `.reload` can rebuild it.
+pub const RECIPE_GRAPH: &str = "urn:kgrep:recipe";
+/// The subject of the recipe's statements.
+pub const RECIPE: &str = "urn:kgrep:recipe:build";
+
 /// The support graph of triples added by `kgrep load` to the default graph:
 /// they stay when documents that also state them are removed.
 pub const LOADED_GRAPH: &str = "urn:kgrep:loaded";
@@ -44,6 +50,12 @@ pub mod term {
     pub const RULE: &str = "urn:kgrep:vocab:rule";
     /// The text of a match or a sentence, as in the original.
     pub const TEXT: &str = "urn:kgrep:vocab:text";
+    /// A rule file of the build (recipe).
+    pub const RULE_FILE: &str = "urn:kgrep:vocab:ruleFile";
+    /// A document or directory given to the build (recipe).
+    pub const INPUT: &str = "urn:kgrep:vocab:input";
+    /// The `--year` of the build (recipe).
+    pub const YEAR: &str = "urn:kgrep:vocab:year";
     /// PageRank of an entity (analytics).
     pub const PAGE_RANK: &str = "urn:kgrep:vocab:pageRank";
     /// Degree of an entity (analytics).

@@ -19,7 +19,7 @@ use crate::ui::rules::load_rules;
 use kgrep::extract::document_iri;
 use kgrep::provenance::rules_fingerprint;
 use kgrep::store::ingest::{Added, Ingest, extract_into, remove_documents};
-use kgrep::store::{GraphStore, StoreDir};
+use kgrep::store::{GraphStore, Recipe, StoreDir};
 
 /// Arguments of `kgrep build`.
 #[derive(Debug, Args)]
@@ -148,6 +148,13 @@ impl Job<'_> {
         prefixes.sort();
         // In the writer's copy: published together with the documents.
         store.save_prefixes(&prefixes)?;
+        if !args.input.documents.iter().any(|d| d.as_os_str() == "-") {
+            store.save_recipe(&Recipe {
+                rules: args.input.rules.clone(),
+                inputs: args.input.documents.clone(),
+                year: args.input.year,
+            })?;
+        }
         let mut ingest = Ingest::new(store, !args.no_provenance)?;
         let progress = progress_bar(self.sources.len(), args.quiet, "documents");
         let mut outcome = Outcome::Success;

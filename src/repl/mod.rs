@@ -60,6 +60,8 @@ pub struct Session {
     confirm: bool,
     /// The last statement typed, for `.edit`.
     last: String,
+    /// The year of dates without one, for `.load` (a build's `--year`).
+    year: Option<i32>,
     graph: Option<EntityGraph>,
     running: Arc<Mutex<Option<CancellationToken>>>,
     /// Cancels the statement running now (Ctrl-C): queries and dot-commands alike.
@@ -117,6 +119,7 @@ impl Session {
             location: None,
             confirm: std::io::stdin().is_terminal(),
             last: String::new(),
+            year: None,
             graph: None,
             running: Arc::new(Mutex::new(None)),
             current: CancellationToken::new(),
@@ -134,6 +137,13 @@ impl Session {
     /// Reads (and, unless `read_only`, writes) the on-disk store `dir`;
     /// `self`'s store must be `dir`'s reader.
     pub fn with_dir(mut self, dir: StoreDir, read_only: bool) -> Result<Session> {
+        // A store made by `kgrep build` knows its rules and documents: `.reload`
+        // rebuilds it from them unless other rules were given.
+        if let (true, Some(recipe)) = (self.rule_files.is_empty(), self.store.recipe()?) {
+            self.rule_files = recipe.rules;
+            self.loaded = recipe.inputs;
+            self.year = recipe.year;
+        }
         self.generation = dir.generation()?;
         self.dir = Some(dir);
         self.read_only = read_only;
@@ -180,6 +190,7 @@ impl Session {
             .context("no rules: use .rules FILE first")?;
         let progress = crate::ui::documents::progress_bar(sources.len(), false, "documents");
         let cancel = self.current.clone();
+        let year = self.year;
         // Streamed into the store as extracted; Ctrl-C stops it, and then
         // nothing is published.
         let result = self.change(|store| {
@@ -189,7 +200,7 @@ impl Session {
                 &mut ingest,
                 &extractor,
                 &sources,
-                (false, None),
+                (false, year),
                 None,
                 |_, result| {
                     if cancel.is_cancelled() {
@@ -697,7 +708,7 @@ impl Session {
             .as_ref()
             .map(|e| e.rules().rules.iter().map(|r| r.name.clone()).collect())
             .unwrap_or_default();
-        let per_rule_before = self.facts_per_rule()?;
+        let per_rule_before = self.triples_per_rule()?;
         let (extractor, _) = load_rules(&self.rule_files, &self.output, true)?;
         let after: Vec<String> = extractor
             .rules()
@@ -710,60 +721,101 @@ impl Session {
                 self.prefixes.push(pair.clone());
             }
         }
+        let compiled_before = self.extractor.is_some();
         self.extractor = Some(extractor);
         let added: Vec<&String> = after.iter().filter(|r| !before.contains(r)).collect();
         let removed: Vec<&String> = before.iter().filter(|r| !after.contains(r)).collect();
-        self.say(&format!(
-            "{} rules; added: {}; removed: {}",
-            after.len(),
-            list(&added),
-            list(&removed)
-        ));
+        if compiled_before {
+            self.say(&format!(
+                "{} rules; added: {}; removed: {}",
+                after.len(),
+                list(&added),
+                list(&removed)
+            ));
+        } else {
+            self.say(&format!(
+                "{} rules from {}",
+                after.len(),
+                self.rule_files
+                    .iter()
+                    .map(|p| p.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
         if !self.loaded.is_empty() {
             let documents = self.loaded.clone();
             self.load(&documents)?;
-            let per_rule_after = self.facts_per_rule()?;
+            let per_rule_after = self.triples_per_rule()?;
+            let empty = std::collections::BTreeSet::new();
             let mut names: Vec<&String> = per_rule_before
                 .keys()
                 .chain(per_rule_after.keys())
                 .collect();
             names.sort();
             names.dedup();
+            let mut changed = false;
             for name in names {
-                let (old, new) = (
-                    per_rule_before.get(name).copied().unwrap_or(0),
-                    per_rule_after.get(name).copied().unwrap_or(0),
-                );
-                if old != new {
-                    self.say(&format!(
-                        "  rule {name}: {old} → {new} facts ({:+})",
-                        new as i64 - old as i64
-                    ));
+                let old = per_rule_before.get(name).unwrap_or(&empty);
+                let new = per_rule_after.get(name).unwrap_or(&empty);
+                let added: Vec<&String> = new.difference(old).collect();
+                let removed: Vec<&String> = old.difference(new).collect();
+                if added.is_empty() && removed.is_empty() {
+                    continue;
                 }
+                changed = true;
+                self.say(&format!(
+                    "  rule {name}: {} → {} triples (+{} −{})",
+                    old.len(),
+                    new.len(),
+                    added.len(),
+                    removed.len()
+                ));
+                for (sign, triples) in [('+', &added), ('−', &removed)] {
+                    for triple in triples.iter().take(SHOWN_CHANGES) {
+                        self.say(&format!("    {sign} {triple}"));
+                    }
+                    if triples.len() > SHOWN_CHANGES {
+                        self.say(&format!(
+                            "    {sign} … {} more",
+                            triples.len() - SHOWN_CHANGES
+                        ));
+                    }
+                }
+            }
+            if !changed {
+                self.say("  no rule's triples changed");
             }
         }
         Ok(())
     }
 
-    fn facts_per_rule(&self) -> Result<std::collections::BTreeMap<String, usize>> {
-        let query = "SELECT ?rule (COUNT(*) AS ?n) WHERE { GRAPH ?d { ?m kgrep:rule ?rule } GRAPH ?m { ?s ?p ?o } } GROUP BY ?rule";
-        let mut counts = std::collections::BTreeMap::new();
+    /// The distinct triples each rule supports, as tables show them.
+    fn triples_per_rule(
+        &self,
+    ) -> Result<std::collections::BTreeMap<String, std::collections::BTreeSet<String>>> {
+        let query = "SELECT DISTINCT ?rule ?s ?p ?o WHERE { GRAPH ?d { ?m kgrep:rule ?rule } GRAPH ?m { ?s ?p ?o } }";
+        let mut triples = std::collections::BTreeMap::<_, std::collections::BTreeSet<_>>::new();
         if let oxigraph::sparql::QueryResults::Solutions(solutions) =
             self.store
                 .query(query, &self.prefixes, self.current.clone())?
         {
             for solution in solutions {
                 let solution = solution?;
-                if let (
-                    Some(oxigraph::model::Term::Literal(rule)),
-                    Some(oxigraph::model::Term::Literal(n)),
-                ) = (solution.get("rule"), solution.get("n"))
-                {
-                    counts.insert(rule.value().to_owned(), n.value().parse().unwrap_or(0));
+                let term = |name: &str| {
+                    solution
+                        .get(name)
+                        .map_or(String::new(), |t| shorten(&t.to_string(), &self.prefixes))
+                };
+                if let Some(oxigraph::model::Term::Literal(rule)) = solution.get("rule") {
+                    triples
+                        .entry(rule.value().to_owned())
+                        .or_default()
+                        .insert(format!("{} {} {}", term("s"), term("p"), term("o")));
                 }
             }
         }
-        Ok(counts)
+        Ok(triples)
     }
 
     fn why(&mut self, term: &str) -> Result<()> {
@@ -838,11 +890,11 @@ impl Session {
         for (title, query) in [
             (
                 "entities per class",
-                "SELECT ?class (COUNT(DISTINCT ?e) AS ?entities) WHERE { ?e a ?class } GROUP BY ?class ORDER BY DESC(?entities)",
+                "SELECT ?class (COUNT(DISTINCT ?e) AS ?entities) WHERE { ?e a ?class } GROUP BY ?class ORDER BY DESC(?entities) ?class",
             ),
             (
                 "matches per rule",
-                "SELECT ?rule (COUNT(?m) AS ?matches) WHERE { GRAPH ?d { ?m kgrep:rule ?rule } } GROUP BY ?rule ORDER BY DESC(?matches)",
+                "SELECT ?rule (COUNT(?m) AS ?matches) WHERE { GRAPH ?d { ?m kgrep:rule ?rule } } GROUP BY ?rule ORDER BY DESC(?matches) ?rule",
             ),
         ] {
             text.push_str(&format!("{title}:\n"));
@@ -904,6 +956,9 @@ impl Session {
         let _ = writeln!(self.output.stderr(), "{message}");
     }
 }
+
+/// How many added (and removed) triples `.reload` lists per rule.
+const SHOWN_CHANGES: usize = 5;
 
 /// The prompt, and the prompt of a statement's later lines (as wide).
 const PROMPT: &str = "kgrep> ";

@@ -1110,7 +1110,12 @@ impl Lowerer<'_> {
         let near =
             did_you_mean(&name.text, self.names.keys().map(String::as_str)).map(str::to_owned);
         let hint = match near {
-            Some(near) => Some(format!("did you mean `{near}`?")),
+            Some(near) => {
+                // The author meant `near`: it is used, not "never used".
+                let hint = format!("did you mean `{near}`?");
+                self.used.insert(near);
+                Some(hint)
+            }
             None if !name.text.is_ascii() => Some(format!(
                 "to match the text itself, quote it: \"{}\"",
                 name.text

@@ -27,6 +27,17 @@ use crate::rdf_writer::{NodeWriter, Style};
 use crate::vocab;
 pub use disk::{StoreDir, Writer};
 
+/// How a store was built: what `kgrep build` was given.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Recipe {
+    /// The rule files.
+    pub rules: Vec<PathBuf>,
+    /// The documents and directories.
+    pub inputs: Vec<PathBuf>,
+    /// `--year`.
+    pub year: Option<i32>,
+}
+
 /// What can go wrong with the store.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -180,6 +191,65 @@ impl GraphStore {
         }
         transaction.commit()?;
         Ok(())
+    }
+
+    /// Remembers how the store is built: `recipe`'s rule files and inputs
+    /// (made absolute), replacing the last recipe.
+    pub fn save_recipe(&self, recipe: &Recipe) -> Result<(), StoreError> {
+        self.check_writable()?;
+        let graph = NamedNode::new_unchecked(vocab::RECIPE_GRAPH);
+        let subject = NamedNode::new_unchecked(vocab::RECIPE);
+        let mut transaction = self.store.start_transaction()?;
+        transaction.remove_named_graph(graph.as_ref())?;
+        let mut insert = |predicate: &str, object: Literal| {
+            transaction.insert(QuadRef::new(
+                &subject,
+                NamedNodeRef::new_unchecked(predicate),
+                &object,
+                &graph,
+            ));
+        };
+        for (predicate, paths) in [
+            (vocab::term::RULE_FILE, &recipe.rules),
+            (vocab::term::INPUT, &recipe.inputs),
+        ] {
+            for path in paths {
+                let absolute = std::path::absolute(path).unwrap_or_else(|_| path.clone());
+                insert(
+                    predicate,
+                    Literal::new_simple_literal(absolute.to_string_lossy()),
+                );
+            }
+        }
+        if let Some(year) = recipe.year {
+            insert(vocab::term::YEAR, Literal::from(year));
+        }
+        transaction.commit()?;
+        Ok(())
+    }
+
+    /// The recipe saved by the last build, if any.
+    pub fn recipe(&self) -> Result<Option<Recipe>, StoreError> {
+        let graph = NamedNode::new_unchecked(vocab::RECIPE_GRAPH);
+        let mut recipe = Recipe::default();
+        for quad in self
+            .store
+            .quads_for_pattern(None, None, None, Some(graph.as_ref().into()))
+        {
+            let quad = quad?;
+            let Term::Literal(value) = &quad.object else {
+                continue;
+            };
+            match quad.predicate.as_str() {
+                vocab::term::RULE_FILE => recipe.rules.push(PathBuf::from(value.value())),
+                vocab::term::INPUT => recipe.inputs.push(PathBuf::from(value.value())),
+                vocab::term::YEAR => recipe.year = value.value().parse().ok(),
+                _ => {}
+            }
+        }
+        recipe.rules.sort();
+        recipe.inputs.sort();
+        Ok((!recipe.rules.is_empty()).then_some(recipe))
     }
 
     /// The prefixes saved by [`save_prefixes`](Self::save_prefixes), with the

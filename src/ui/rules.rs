@@ -47,10 +47,21 @@ pub fn shorten(term: &str, prefixes: &[(String, String)]) -> String {
 }
 
 fn shorten_literal_datatype(term: &str, prefixes: &[(String, String)]) -> String {
-    match term.rsplit_once("^^<") {
-        Some((value, datatype)) => {
-            format!("{value}^^{}", shorten(&format!("<{datatype}"), prefixes))
+    let Some((value, datatype)) = term.rsplit_once("^^<") else {
+        return term.to_owned();
+    };
+    // Integers and booleans as Turtle and SPARQL write them bare.
+    let lexical = value.strip_prefix('"').and_then(|v| v.strip_suffix('"'));
+    let bare = match (lexical, datatype) {
+        (Some(v), "http://www.w3.org/2001/XMLSchema#integer>") => {
+            let digits = v.strip_prefix(['+', '-']).unwrap_or(v);
+            !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
         }
-        None => term.to_owned(),
+        (Some(v), "http://www.w3.org/2001/XMLSchema#boolean>") => v == "true" || v == "false",
+        _ => false,
+    };
+    match (bare, lexical) {
+        (true, Some(lexical)) => lexical.to_owned(),
+        _ => format!("{value}^^{}", shorten(&format!("<{datatype}"), prefixes)),
     }
 }

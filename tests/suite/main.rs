@@ -7,6 +7,7 @@
 //!   has a parser function of the same name.
 //! - `architecture`: the library knows no front end; no import cycles.
 //! - `cli`: the `kgrep` binary's help, exit codes and output formats.
+//! - `readme`: the README's examples run as shown.
 
 mod architecture;
 mod cli;
@@ -14,6 +15,7 @@ mod data;
 mod extract;
 mod grammar;
 mod graph;
+mod readme;
 mod repl;
 mod store;
 mod support;

@@ -420,3 +420,50 @@ fn read_goes_on_after_an_error_and_a_misspelt_keyword_swallows_nothing() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn reload_rebuilds_a_store_made_by_build_and_shows_each_rules_changes() {
+    let dir = crate::support::temp_dir("repl-reload-build");
+    let rules = dir.join("news.kgr");
+    let source = std::fs::read_to_string(root().join("examples/zh/news.kgr")).expect("rules");
+    let lexicons = root().join("examples/zh/lexicons");
+    let absolute = source.replace("\"lexicons/", &format!("\"{}/", lexicons.display()));
+    std::fs::write(&rules, &absolute).expect("write");
+    let store = dir.join("graph.kgstore");
+    let output = crate::support::kgrep(&[
+        "build",
+        "-q",
+        "-r",
+        rules.to_str().unwrap(),
+        "examples/zh/docs",
+        "--store",
+        store.to_str().unwrap(),
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    // The rule author drops a verb: formed_units (组建) finds nothing now.
+    let edited = absolute.replace(
+        "lexicon FormVerb = \"成立\", \"组建\", \"组成\"",
+        "lexicon FormVerb = \"成立\", \"组成\"",
+    );
+    assert_ne!(edited, absolute);
+    std::fs::write(&rules, edited).expect("write");
+    let (code, _, err) = piped(&["--store", store.to_str().unwrap()], ".reload\n");
+    assert_eq!(code, Some(0), "{err}");
+    assert!(err.contains("3 replaced"), "re-extracted: {err}");
+    assert!(
+        err.contains("rule formed_units: 16 → 0 triples (+0 −16)")
+            && err.contains("− place:山东胶州 ex:formed team:胶州先锋疫情防控突击队"),
+        "{err}"
+    );
+    // The store holds the new rules' facts.
+    let (_, out, _) = piped(
+        &["--store", store.to_str().unwrap()],
+        "ASK { ?p ex:formed team:胶州先锋疫情防控突击队 }\n",
+    );
+    assert_eq!(out.trim(), "false");
+    std::fs::remove_dir_all(&dir).ok();
+}
