@@ -37,8 +37,23 @@ pub fn is_complete(text: &str) -> bool {
             if evaluator(text).parse_update(text).is_ok() {
                 return true;
             }
-            // An error at the very end means "more to come".
-            !error_at_end(&query_error.to_string(), text)
+            // A closed group pattern ends a SELECT, ASK or DESCRIBE, and any
+            // statement with its WHERE (or DATA) block: what follows cannot
+            // mend an error inside it, whatever place the parser names.
+            let code: String = text
+                .lines()
+                .map(|line| line.split('#').next().unwrap_or(""))
+                .collect::<Vec<_>>()
+                .join("\n");
+            let upper = code.to_ascii_uppercase();
+            let ends_group = code.trim_end().ends_with('}')
+                && (matches!(
+                    first.to_ascii_uppercase().as_str(),
+                    "SELECT" | "ASK" | "DESCRIBE"
+                ) || upper.contains("WHERE")
+                    || upper.contains("DATA"));
+            // Else an error at the very end means "more to come".
+            ends_group || !error_at_end(&query_error.to_string(), text)
         }
     }
 }
@@ -260,6 +275,11 @@ mod tests {
             "wrong before its end: complete, and an error"
         );
         assert!(is_complete("SELECT * WHERE { ?s ?p ?o FILTER(?o < 3) }"));
+        assert!(
+            is_complete("SELECT ?x WHERE {\n  ?x ex:p ?t .\n  FILTER(?t = )\n}\n"),
+            "a closed WHERE with an error inside is complete, and wrong"
+        );
+        assert!(!is_complete("CONSTRUCT { ?s ?p ?o }"));
     }
 
     #[test]

@@ -399,7 +399,8 @@ pub fn syntax_diagnostic_at(
         }
         text = match found {
             Some(word) => format!("`{word}` is not expected here"),
-            None => "the statement ends too early".to_owned(),
+            None => "the statement ends before it is complete (something is missing before here)"
+                .to_owned(),
         };
     }
     let diagnostic = Diagnostic::error("sparql-syntax", file, Span::new(offset, end), text);

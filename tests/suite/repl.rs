@@ -398,6 +398,22 @@ fn a_piped_session_matches_its_snapshot() {
 }
 
 #[test]
+fn sparql_and_command_errors_match_their_snapshot() {
+    let (dir, store) = store("errors");
+    let script =
+        std::fs::read_to_string(root().join("tests/data/repl/errors.sparql")).expect("script");
+    let (code, out, err) = piped(&["--store", &store], &script);
+    let actual = format!(
+        "{out}--- stderr\n{err}--- exit status {}\n",
+        code.unwrap_or(-1)
+    );
+    let result =
+        crate::support::check_snapshot(&root().join("tests/data/repl/errors.out"), &actual);
+    std::fs::remove_dir_all(&dir).ok();
+    result.unwrap_or_else(|mismatch| panic!("{mismatch}"));
+}
+
+#[test]
 fn read_goes_on_after_an_error_and_a_misspelt_keyword_swallows_nothing() {
     let (dir, store) = store("read");
     let script = dir.join("script.rq");
