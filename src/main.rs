@@ -1,11 +1,13 @@
-//! The `kgrep` command: two front ends over the library, side by side — the
-//! command line (`cli`) and the interactive shell (`repl`) — and what both
-//! use to talk to a person (`ui`). Parse the command line, run, map the
+//! The `kgrep` command: front ends over the library, side by side — the
+//! command line (`cli`), the interactive shell (`repl`) and the SPARQL
+//! endpoint (`server`) — and what they use to talk to a person (`ui`). Parse the command line, run, map the
 //! outcome to an exit code.
 
 mod cli;
 #[cfg(feature = "store")]
 mod repl;
+#[cfg(feature = "store")]
+mod server;
 mod ui;
 
 use std::process::ExitCode;

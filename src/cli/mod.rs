@@ -24,6 +24,8 @@ mod query;
 mod remove;
 #[cfg(feature = "store")]
 mod repl;
+#[cfg(feature = "store")]
+mod serve;
 mod test;
 mod try_cmd;
 
@@ -100,6 +102,9 @@ pub enum Command {
     /// Explore a store interactively with SPARQL and dot-commands.
     #[cfg(feature = "store")]
     Repl(repl::ReplArgs),
+    /// Serve a store over the SPARQL 1.1 Protocol, with a query page.
+    #[cfg(feature = "store")]
+    Serve(serve::ServeArgs),
     /// Run the rules on a sentence and show every match, capture and triple.
     Try(try_cmd::TryArgs),
     /// Internals for benchmarks and debugging.
@@ -143,6 +148,8 @@ pub fn main() -> ExitCode {
         Command::Graph(args) => graph::run(args, &output),
         #[cfg(feature = "store")]
         Command::Repl(args) => repl::run(args, &output),
+        #[cfg(feature = "store")]
+        Command::Serve(args) => serve::run(args, &output),
         Command::Debug(command) => debug::run(command, &output),
         Command::Completions(args) => generate::completions(args, &output),
         Command::Man => generate::man(&output),

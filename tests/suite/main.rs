@@ -8,6 +8,7 @@
 //! - `architecture`: the library knows no front end; no import cycles.
 //! - `cli`: the `kgrep` binary's help, exit codes and output formats.
 //! - `readme`: the README's examples run as shown.
+//! - `serve`: the SPARQL endpoint, by hand, with real clients and in a browser.
 
 mod architecture;
 mod cli;
@@ -17,5 +18,6 @@ mod grammar;
 mod graph;
 mod readme;
 mod repl;
+mod serve;
 mod store;
 mod support;
