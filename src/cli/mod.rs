@@ -19,6 +19,8 @@ mod graph;
 #[cfg(feature = "store")]
 mod load_rdf;
 #[cfg(feature = "store")]
+mod push;
+#[cfg(feature = "store")]
 mod query;
 #[cfg(feature = "store")]
 mod remove;
@@ -102,6 +104,9 @@ pub enum Command {
     /// Explore a store interactively with SPARQL and dot-commands.
     #[cfg(feature = "store")]
     Repl(repl::ReplArgs),
+    /// Send a store (or extracted documents) to a SPARQL server.
+    #[cfg(feature = "store")]
+    Push(push::PushArgs),
     /// Serve a store over the SPARQL 1.1 Protocol, with a query page.
     #[cfg(feature = "store")]
     Serve(serve::ServeArgs),
@@ -148,6 +153,8 @@ pub fn main() -> ExitCode {
         Command::Graph(args) => graph::run(args, &output),
         #[cfg(feature = "store")]
         Command::Repl(args) => repl::run(args, &output),
+        #[cfg(feature = "store")]
+        Command::Push(args) => push::run(args, &output),
         #[cfg(feature = "store")]
         Command::Serve(args) => serve::run(args, &output),
         Command::Debug(command) => debug::run(command, &output),

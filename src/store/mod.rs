@@ -8,6 +8,7 @@
 
 pub mod disk;
 pub mod ingest;
+pub mod remote;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -250,6 +251,45 @@ impl GraphStore {
         recipe.rules.sort();
         recipe.inputs.sort();
         Ok((!recipe.rules.is_empty()).then_some(recipe))
+    }
+
+    /// A document's part of the dataset, in the layout of
+    /// [`crate::provenance`]: its provenance graph, its matches' support
+    /// graphs, and (in the default graph) the facts they support.
+    pub fn document_dataset(&self, document: &NamedNode) -> Result<Vec<Quad>, StoreError> {
+        let graph = GraphNameRef::from(document.as_ref());
+        let rule = NamedNodeRef::new_unchecked(vocab::term::RULE);
+        let mut quads = Vec::new();
+        let mut facts = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for quad in self
+            .store
+            .quads_for_pattern(None, Some(rule), None, Some(graph))
+        {
+            let NamedOrBlankNode::NamedNode(matched) = quad?.subject else {
+                continue;
+            };
+            for quad in
+                self.store
+                    .quads_for_pattern(None, None, None, Some(matched.as_ref().into()))
+            {
+                let quad = quad?;
+                let triple = Triple::from(quad.clone());
+                if seen.insert(triple.clone()) {
+                    facts.push(triple);
+                }
+                quads.push(quad);
+            }
+        }
+        for quad in self.store.quads_for_pattern(None, None, None, Some(graph)) {
+            quads.push(quad?);
+        }
+        quads.extend(
+            facts
+                .into_iter()
+                .map(|triple| triple.in_graph(GraphName::DefaultGraph)),
+        );
+        Ok(quads)
     }
 
     /// The prefixes saved by [`save_prefixes`](Self::save_prefixes), with the

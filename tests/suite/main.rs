@@ -8,6 +8,7 @@
 //! - `architecture`: the library knows no front end; no import cycles.
 //! - `cli`: the `kgrep` binary's help, exit codes and output formats.
 //! - `readme`: the README's examples run as shown.
+//! - `push`: pushing to oxigraph serve and Virtuoso, answers compared with the local store.
 //! - `serve`: the SPARQL endpoint, by hand, with real clients and in a browser.
 
 mod architecture;
@@ -16,6 +17,7 @@ mod data;
 mod extract;
 mod grammar;
 mod graph;
+mod push;
 mod readme;
 mod repl;
 mod serve;

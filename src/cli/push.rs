@@ -1,0 +1,231 @@
+//! `kgrep push`: send a store (or what rules extract from documents) to a
+//! SPARQL server, document by document (see `kgrep::store::remote`).
+
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+use anstyle::AnsiColor;
+use anyhow::{Context, Result, bail};
+use clap::Args;
+use oxigraph::model::NamedNode;
+
+use super::{Outcome, Output};
+use crate::ui::documents::{collect_sources, progress_bar};
+use crate::ui::rules::load_rules;
+use kgrep::provenance::rules_fingerprint;
+use kgrep::store::ingest::{Ingest, extract_into};
+use kgrep::store::remote::{Auth, Remote};
+use kgrep::store::{GraphStore, StoreDir};
+
+/// Arguments of `kgrep push`.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  kgrep push http://127.0.0.1:7878/query --store graph.kgstore          oxigraph serve
+  kgrep push http://127.0.0.1:8890/sparql --store graph.kgstore --facts-graph urn:kgrep:facts
+  kgrep push http://127.0.0.1:7878/query -r examples/zh/news.kgr examples/zh/docs/
+  KGREP_PUSH_TOKEN=… kgrep push https://sparql.example.org/query --store graph.kgstore --prune
+
+ENDPOINT is the server's SPARQL query endpoint; updates go to --update-endpoint
+(default: ENDPOINT with a final /query replaced by /update, as Oxigraph and
+Fuseki name them; otherwise ENDPOINT itself, as Virtuoso does). Each document's
+provenance and support graphs replace the server's copy exactly, and the facts
+(the server's default graph, or --facts-graph) follow the supports, so the
+server answers as the local store does: query its default graph, or with
+--facts-graph G, `FROM <G>` or `default-graph-uri=G`. A document whose content
+hash the server already has is skipped; --prune removes the documents the
+server has and the source has not. Credentials come from the environment:
+KGREP_PUSH_TOKEN (bearer) or KGREP_PUSH_USER and KGREP_PUSH_PASSWORD (basic).
+Connection errors and 5xx are retried with backoff; a 4xx stops the push.")]
+pub struct PushArgs {
+    /// The server's SPARQL query endpoint.
+    #[arg(value_name = "ENDPOINT")]
+    pub endpoint: String,
+
+    /// The server's SPARQL update endpoint.
+    #[arg(long, value_name = "URL")]
+    pub update_endpoint: Option<String>,
+
+    /// Push this on-disk store.
+    #[arg(
+        long,
+        value_name = "DIR",
+        env = "KGREP_STORE",
+        conflicts_with = "rules"
+    )]
+    pub store: Option<PathBuf>,
+
+    /// Or extract documents with these rules and push the result.
+    #[arg(short, long = "rules", value_name = "RULES", requires = "documents")]
+    pub rules: Vec<PathBuf>,
+
+    /// Documents for --rules.
+    #[arg(value_name = "DOC")]
+    pub documents: Vec<PathBuf>,
+
+    /// Put the facts in this named graph instead of the server's default graph.
+    #[arg(long, value_name = "IRI")]
+    pub facts_graph: Option<String>,
+
+    /// Remove from the server the documents the source does not have.
+    #[arg(long)]
+    pub prune: bool,
+
+    /// Documents sent at once.
+    #[arg(long, value_name = "N", default_value_t = 4,
+          value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub concurrency: u16,
+
+    /// No progress bar and no summary.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+/// Runs `kgrep push`.
+pub fn run(args: &PushArgs, output: &Output) -> Result<Outcome> {
+    let started = Instant::now();
+    let store = match (&args.store, args.rules.is_empty()) {
+        (Some(path), true) => StoreDir::open(path)?.reader()?,
+        (_, false) => extracted(args, output)?,
+        (None, true) => bail!("say what to push: --store DIR, or -r RULES DOCS..."),
+    };
+    let update = args.update_endpoint.clone().unwrap_or_else(|| {
+        match args.endpoint.strip_suffix("/query") {
+            Some(base) => format!("{base}/update"),
+            None => args.endpoint.clone(),
+        }
+    });
+    let facts_graph = args
+        .facts_graph
+        .as_deref()
+        .map(NamedNode::new)
+        .transpose()
+        .context("--facts-graph needs an IRI")?;
+    let remote = Remote::new(
+        &args.endpoint,
+        &update,
+        auth_from_environment(),
+        facts_graph,
+    );
+    let on_server = remote.documents()?;
+    let documents = store.documents()?;
+    let local: std::collections::HashSet<&str> = documents.iter().map(NamedNode::as_str).collect();
+    let mut todo = Vec::new();
+    let mut unchanged = 0;
+    for document in &documents {
+        let hash = store.document_hash(document)?;
+        match (hash, on_server.get(document.as_str())) {
+            (Some(hash), Some(theirs)) if hash == *theirs => unchanged += 1,
+            _ => todo.push(document.clone()),
+        }
+    }
+    let gone: Vec<NamedNode> = if args.prune {
+        on_server
+            .keys()
+            .filter(|document| !local.contains(document.as_str()))
+            .map(|document| NamedNode::new_unchecked(document.clone()))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let progress = progress_bar(todo.len() + gone.len(), args.quiet, "documents");
+    let (next, quads, requests) = (
+        AtomicUsize::new(0),
+        AtomicUsize::new(0),
+        AtomicUsize::new(0),
+    );
+    let failure = Mutex::new(None);
+    std::thread::scope(|scope| {
+        for _ in 0..args.concurrency {
+            scope.spawn(|| {
+                loop {
+                    let index = next.fetch_add(1, Ordering::Relaxed);
+                    if index >= todo.len() + gone.len() || failure.lock().expect("lock").is_some() {
+                        return;
+                    }
+                    let result = if let Some(document) = todo.get(index) {
+                        store
+                            .document_dataset(document)
+                            .map_err(anyhow::Error::from)
+                            .and_then(|dataset| {
+                                quads.fetch_add(dataset.len(), Ordering::Relaxed);
+                                Ok(remote.replace_document(document, &dataset)?)
+                            })
+                            .with_context(|| format!("cannot push `{document}`"))
+                    } else {
+                        let document = &gone[index - todo.len()];
+                        remote
+                            .remove_document(document)
+                            .with_context(|| format!("cannot remove `{document}` from the server"))
+                    };
+                    match result {
+                        Ok(made) => {
+                            requests.fetch_add(made, Ordering::Relaxed);
+                            progress.inc(1);
+                        }
+                        Err(error) => {
+                            failure.lock().expect("lock").get_or_insert(error);
+                        }
+                    }
+                }
+            });
+        }
+    });
+    progress.finish_and_clear();
+    if let Some(error) = failure.into_inner().expect("lock") {
+        return Err(error);
+    }
+    if !args.quiet {
+        let seconds = started.elapsed().as_secs_f64();
+        let quads = quads.into_inner();
+        output.status(
+            "pushed",
+            AnsiColor::Green,
+            &format!(
+                "{} documents ({unchanged} unchanged, skipped), {} removed; {quads} quads in {} requests to {update}; {seconds:.2}s ({:.0} quads/s)",
+                todo.len(),
+                gone.len(),
+                requests.into_inner(),
+                quads as f64 / seconds.max(1e-9)
+            ),
+        );
+    }
+    Ok(Outcome::Success)
+}
+
+/// The store of what the rules extract from the documents (in memory).
+fn extracted(args: &PushArgs, output: &Output) -> Result<GraphStore> {
+    let (extractor, sources_map) = load_rules(&args.rules, output, true)?;
+    let fingerprint = rules_fingerprint(&sources_map, None);
+    let sources = collect_sources(&args.documents)?;
+    kgrep::corpus::check_distinct_names(&sources)?;
+    let store = GraphStore::in_memory()?;
+    store.save_prefixes(&extractor.rules().prefixes)?;
+    let mut ingest = Ingest::new(&store, true)?;
+    extract_into(
+        &mut ingest,
+        &extractor,
+        &sources,
+        (false, None),
+        Some(&fingerprint),
+        |_, result| result.map(|_| true).map_err(anyhow::Error::from),
+    )?;
+    ingest.finish()?;
+    Ok(store)
+}
+
+/// Credentials from the environment, never from the command line.
+fn auth_from_environment() -> Auth {
+    if let Ok(token) = std::env::var("KGREP_PUSH_TOKEN") {
+        return Auth::Bearer(token);
+    }
+    match (
+        std::env::var("KGREP_PUSH_USER"),
+        std::env::var("KGREP_PUSH_PASSWORD"),
+    ) {
+        (Ok(user), Ok(password)) => Auth::Basic { user, password },
+        _ => Auth::None,
+    }
+}
