@@ -38,6 +38,16 @@ pub enum CorpusError {
         /// The first bad byte.
         at: usize,
     },
+    /// A line of JSON lines input is not a record with an id and a text.
+    #[error("{path}:{line}: {why}; the record is skipped")]
+    Record {
+        /// The file.
+        path: PathBuf,
+        /// The line, from 1.
+        line: usize,
+        /// What is wrong with it.
+        why: String,
+    },
     /// Two documents would get the same name, so the same IRI.
     #[error(
         "`{first}` and `{second}` would both be the document `{name}`; nothing was written\n\
@@ -56,10 +66,13 @@ pub enum CorpusError {
 /// A document to read: where, and the name its IRI is made from.
 #[derive(Clone, Debug)]
 pub struct Source {
-    /// Where to read it (`-` is standard input).
+    /// Where to read it (`-` is standard input); for a record, its file.
     pub path: PathBuf,
-    /// Its path relative to the corpus root, `/`-separated: its IRI is made from it.
+    /// Its path relative to the corpus root, `/`-separated, or a record's
+    /// id: its IRI is made from it.
     pub name: String,
+    /// A record's text (JSON lines input), already read.
+    pub text: Option<std::sync::Arc<str>>,
 }
 
 /// Reads a document; invalid UTF-8 is an error naming the byte, unless `lossy`.
@@ -100,6 +113,7 @@ pub fn collect_sources(
             sources.push(Source {
                 path: path.clone(),
                 name: "stdin".into(),
+                text: None,
             });
         } else if path.is_dir() {
             let mut files = Vec::new();
@@ -113,16 +127,66 @@ pub fn collect_sources(
                 sources.push(Source {
                     name: slash_path(relative),
                     path: file,
+                    text: None,
                 });
             }
         } else {
             sources.push(Source {
                 name: slash_path(path),
                 path: path.clone(),
+                text: None,
             });
         }
     }
     Ok(sources)
+}
+
+/// The records of a JSON lines file (`-`: standard input), one document a
+/// line: `{"id": …, "text": …}` with the fields named `id_field` and
+/// `text_field` (an id may be a string or a number). Lines that are not such a
+/// record are returned as errors, in file order, beside the good ones.
+pub fn read_records(
+    path: &Path,
+    id_field: &str,
+    text_field: &str,
+) -> Result<(Vec<Source>, Vec<CorpusError>), CorpusError> {
+    let text = read_document(path, false)?;
+    let (mut sources, mut errors) = (Vec::new(), Vec::new());
+    for (index, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let record = |why: String| CorpusError::Record {
+            path: path.to_owned(),
+            line: index + 1,
+            why,
+        };
+        let value: serde_json::Value = match serde_json::from_str(line) {
+            Ok(value) => value,
+            Err(error) => {
+                errors.push(record(format!("not JSON ({error})")));
+                continue;
+            }
+        };
+        let id = match &value[id_field] {
+            serde_json::Value::String(id) if !id.is_empty() => id.clone(),
+            serde_json::Value::Number(id) => id.to_string(),
+            _ => {
+                errors.push(record(format!("no `{id_field}` (a string or a number)")));
+                continue;
+            }
+        };
+        let Some(text) = value[text_field].as_str() else {
+            errors.push(record(format!("no `{text_field}` string")));
+            continue;
+        };
+        sources.push(Source {
+            path: path.to_owned(),
+            name: id,
+            text: Some(text.into()),
+        });
+    }
+    Ok((sources, errors))
 }
 
 /// An error if two sources have one name (two folders both holding `x.txt`).
@@ -196,7 +260,10 @@ pub fn extract_in_order<E>(
             .map_init(
                 || extractor.scratch(),
                 |scratch, source| {
-                    let text = read_document(&source.path, lossy)?;
+                    let text = match &source.text {
+                        Some(text) => text.to_string(),
+                        None => read_document(&source.path, lossy)?,
+                    };
                     let document = Document::new(&source.name, text, year);
                     let extraction = extractor.extract(&document, scratch);
                     Ok((document, extraction))
@@ -219,7 +286,10 @@ pub const IN_FLIGHT_BYTES: u64 = 8 << 20;
 /// `sources` cut into runs of at most `threads` documents and, unless a run is
 /// one document, at most [`IN_FLIGHT_BYTES`] of text.
 fn in_flight(sources: &[Source], threads: usize) -> Vec<&[Source]> {
-    let size = |source: &Source| std::fs::metadata(&source.path).map_or(0, |m| m.len());
+    let size = |source: &Source| match &source.text {
+        Some(text) => text.len() as u64,
+        None => std::fs::metadata(&source.path).map_or(0, |m| m.len()),
+    };
     let mut runs = Vec::new();
     let (mut start, mut bytes) = (0, 0);
     for (index, source) in sources.iter().enumerate() {

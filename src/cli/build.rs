@@ -12,9 +12,7 @@ use oxigraph::model::NamedNode;
 
 use super::query::{QueryOptions, run_query};
 use super::{Outcome, Output};
-use crate::ui::documents::{
-    InputArgs, Source, collect_sources, finishing, progress_bar, report_unreadable,
-};
+use crate::ui::documents::{InputArgs, Source, finishing, progress_bar, report_unreadable};
 use crate::ui::rules::load_rules;
 use kgrep::extract::document_iri;
 use kgrep::provenance::rules_fingerprint;
@@ -79,7 +77,7 @@ pub fn run(args: &BuildArgs, output: &Output) -> Result<Outcome> {
     }
     let (extractor, sources_map) = load_rules(&args.input.rules, output, args.quiet)?;
     let fingerprint = rules_fingerprint(&sources_map, args.input.year);
-    let sources = collect_sources(&args.input.documents)?;
+    let (sources, bad_records) = args.input.sources(output)?;
     kgrep::corpus::check_distinct_names(&sources)?;
     let job = Job {
         args,
@@ -108,7 +106,11 @@ pub fn run(args: &BuildArgs, output: &Output) -> Result<Outcome> {
             (outcome, Some(store))
         }
     };
-    let mut outcome = outcome;
+    let mut outcome = if bad_records {
+        Outcome::Problems
+    } else {
+        outcome
+    };
     if let (Some(query), Some(store)) = (&args.query, &store) {
         let options = QueryOptions {
             format: None,
@@ -148,7 +150,10 @@ impl Job<'_> {
         prefixes.sort();
         // In the writer's copy: published together with the documents.
         store.save_prefixes(&prefixes)?;
-        if !args.input.documents.iter().any(|d| d.as_os_str() == "-") {
+        // A recipe `.reload` can follow: files, not standard input or records.
+        if !args.input.documents.iter().any(|d| d.as_os_str() == "-")
+            && args.input.input == crate::ui::documents::InputKind::Text
+        {
             store.save_recipe(&Recipe {
                 rules: args.input.rules.clone(),
                 inputs: args.input.documents.clone(),

@@ -6,9 +6,7 @@ use anyhow::Result;
 use clap::{Args, ValueEnum};
 
 use super::{Outcome, Output};
-use crate::ui::documents::{
-    InputArgs, collect_sources, extract_in_order, progress_bar, report_unreadable,
-};
+use crate::ui::documents::{InputArgs, extract_in_order, progress_bar, report_unreadable};
 use crate::ui::rules::load_rules;
 use kgrep::serialize::{FactWriter, Format};
 
@@ -20,6 +18,7 @@ Examples:
   kgrep extract -r rules.kgr -f nquads --provenance corpus/ > facts.nq
   kgrep extract -r rules.kgr -f jsonl --year 2020 news.txt | jq .rule
   cat article.txt | kgrep extract -r rules.kgr -
+  kgrep extract -r rules.kgr --input jsonl -f jsonl articles.jsonl      one {\"id\": …, \"text\": …} a line
 
 A directory stands for every file below it. Each document's IRI is
 urn:kgrep:doc:PATH, PATH relative to the directory given (or the file as given).
@@ -78,7 +77,7 @@ pub fn run(args: &ExtractArgs, output: &Output) -> Result<Outcome> {
         );
     }
     let (extractor, _) = load_rules(&args.input.rules, output, args.quiet)?;
-    let sources = collect_sources(&args.input.documents)?;
+    let (sources, bad_records) = args.input.sources(output)?;
     let stdout = std::io::stdout().lock();
     let mut writer = FactWriter::new(
         std::io::BufWriter::new(stdout),
@@ -87,7 +86,11 @@ pub fn run(args: &ExtractArgs, output: &Output) -> Result<Outcome> {
         &extractor.rules().prefixes,
     )?;
     let progress = progress_bar(sources.len(), args.quiet, "documents");
-    let mut outcome = Outcome::Success;
+    let mut outcome = if bad_records {
+        Outcome::Problems
+    } else {
+        Outcome::Success
+    };
     extract_in_order(
         &extractor,
         &sources,

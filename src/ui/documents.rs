@@ -45,6 +45,54 @@ pub struct InputArgs {
     /// Stop at the first document that cannot be read.
     #[arg(long)]
     pub fail_fast: bool,
+
+    /// What a DOC holds: text (one document a file), or JSON lines (one
+    /// document a line, `{"id": …, "text": …}`; see --id-field, --text-field).
+    #[arg(long, value_enum, default_value_t = InputKind::Text)]
+    pub input: InputKind,
+
+    /// JSON lines: the field that names each document (its IRI is made from it).
+    #[arg(long, value_name = "FIELD", default_value = "id")]
+    pub id_field: String,
+
+    /// JSON lines: the field that holds each document's text.
+    #[arg(long, value_name = "FIELD", default_value = "text")]
+    pub text_field: String,
+}
+
+/// What the documents named on the command line hold.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum InputKind {
+    /// Each file is one document.
+    Text,
+    /// Each line of each file is one document: a JSON object with an id and a text.
+    Jsonl,
+}
+
+impl InputArgs {
+    /// The documents to extract. A JSON lines record that is not one is
+    /// reported by file and line and skipped (with --fail-fast, it ends the
+    /// command); the flag says whether any was.
+    pub fn sources(&self, output: &super::Output) -> Result<(Vec<Source>, bool)> {
+        if self.input == InputKind::Text {
+            return Ok((collect_sources(&self.documents)?, false));
+        }
+        let (mut sources, mut bad) = (Vec::new(), false);
+        for path in &self.documents {
+            let (records, errors) =
+                kgrep::corpus::read_records(path, &self.id_field, &self.text_field)?;
+            for error in &errors {
+                output.error(&error.to_string());
+                bad = true;
+            }
+            if bad && self.fail_fast {
+                anyhow::bail!("a record could not be read (--fail-fast)");
+            }
+            sources.extend(records);
+        }
+        kgrep::corpus::check_distinct_names(&sources)?;
+        Ok((sources, bad))
+    }
 }
 
 /// The documents `paths` name (see [`kgrep::corpus::collect_sources`]);

@@ -10,7 +10,7 @@ use std::path::Path;
 use crate::support::root;
 
 /// The binary's modules (`src/main.rs` declares them); the library's are the rest.
-const FRONT_ENDS: [&str; 3] = ["cli", "repl", "ui"];
+const FRONT_ENDS: [&str; 4] = ["cli", "repl", "server", "ui"];
 
 /// `src/a/b.rs` → `a` for front ends, `a/b` for library modules with submodules.
 fn module_of(path: &Path) -> String {

@@ -349,3 +349,53 @@ fn dollar_inside_an_alternation_means_the_end_of_the_sentence() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// `--input jsonl`: one document a line; the facts are those of the same
+/// texts as files named by their ids, and a broken line is reported by file
+/// and line while the others go on.
+#[test]
+fn json_lines_records_are_documents_and_a_broken_one_is_named() {
+    let dir = crate::support::temp_dir("jsonl-input");
+    let texts = [
+        ("a1", "中国移动湖北分公司党委成立党员突击队。"),
+        (
+            "a2",
+            "辽宁医疗队进驻武汉雷神山医院。雷神山医院共有32个病区。",
+        ),
+    ];
+    let files = dir.join("files");
+    std::fs::create_dir_all(&files).expect("dir");
+    let mut records = String::new();
+    for (id, text) in texts {
+        std::fs::write(files.join(id), text).expect("write");
+        records.push_str(&serde_json::json!({"id": id, "text": text, "extra": 1}).to_string());
+        records.push('\n');
+    }
+    records.push_str("{\"id\": \"broken\"\n");
+    let jsonl = dir.join("corpus.jsonl");
+    std::fs::write(&jsonl, &records).expect("write");
+    let from_records = crate::support::kgrep(&[
+        "extract",
+        "-r",
+        "examples/zh/news.kgr",
+        "--input",
+        "jsonl",
+        jsonl.to_str().unwrap(),
+    ]);
+    let from_files = crate::support::kgrep(&[
+        "extract",
+        "-r",
+        "examples/zh/news.kgr",
+        files.to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&from_records.stderr);
+    assert_eq!(from_records.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("corpus.jsonl:3: not JSON"), "{stderr}");
+    assert!(from_files.status.success());
+    assert!(!from_records.stdout.is_empty());
+    assert_eq!(
+        String::from_utf8_lossy(&from_records.stdout),
+        String::from_utf8_lossy(&from_files.stdout)
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
