@@ -12,10 +12,9 @@ use clap::Args;
 use oxigraph::model::NamedNode;
 
 use super::{Outcome, Output};
-use crate::ui::documents::{collect_sources, progress_bar};
+use crate::ui::documents::{collect_sources, memory_store, progress_bar};
 use crate::ui::rules::load_rules;
 use kgrep::provenance::rules_fingerprint;
-use kgrep::store::ingest::{Ingest, extract_into};
 use kgrep::store::remote::{Auth, Remote};
 use kgrep::store::{GraphStore, StoreDir};
 
@@ -201,19 +200,7 @@ fn extracted(args: &PushArgs, output: &Output) -> Result<GraphStore> {
     let fingerprint = rules_fingerprint(&sources_map, None);
     let sources = collect_sources(&args.documents)?;
     kgrep::corpus::check_distinct_names(&sources)?;
-    let store = GraphStore::in_memory()?;
-    store.save_prefixes(&extractor.rules().prefixes)?;
-    let mut ingest = Ingest::new(&store, true)?;
-    extract_into(
-        &mut ingest,
-        &extractor,
-        &sources,
-        (false, None),
-        Some(&fingerprint),
-        |_, result| result.map(|_| true).map_err(anyhow::Error::from),
-    )?;
-    ingest.finish()?;
-    Ok(store)
+    memory_store(&extractor, &sources, Some(&fingerprint))
 }
 
 /// Credentials from the environment, never from the command line.

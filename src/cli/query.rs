@@ -9,14 +9,13 @@ use clap::Args;
 use oxigraph::sparql::CancellationToken;
 
 use super::{Outcome, Output};
-use crate::ui::documents::collect_sources;
+use crate::ui::documents::{collect_sources, memory_store};
 use crate::ui::pager::page_or_write;
 use crate::ui::results::{
     PrintOptions, ResultFormat, read_query_file, sparql_hints, syntax_diagnostic, write_results,
 };
 use crate::ui::rules::load_rules;
 use crate::ui::table::Layout;
-use kgrep::store::ingest::{Ingest, extract_into};
 use kgrep::store::{GraphStore, QueryTimer, StoreDir, StoreError};
 
 /// Arguments of `kgrep query`.
@@ -139,19 +138,8 @@ pub fn run(args: &QueryArgs, output: &Output) -> Result<Outcome> {
         bail!("say what to query: --store DIR, or -r RULES --docs DOCS...");
     }
     let (extractor, _) = load_rules(&args.rules, output, true)?;
-    let store = GraphStore::in_memory()?;
-    store.save_prefixes(&extractor.rules().prefixes)?;
     let sources = collect_sources(&args.documents)?;
-    let mut ingest = Ingest::new(&store, true)?;
-    extract_into(
-        &mut ingest,
-        &extractor,
-        &sources,
-        (false, None),
-        None,
-        |_, result| result.map(|_| true).map_err(anyhow::Error::from),
-    )?;
-    ingest.finish()?;
+    let store = memory_store(&extractor, &sources, None)?;
     let prefixes = store.prefixes()?;
     run_query(&store, &query, "<query>", &prefixes, &options, output)
 }

@@ -611,21 +611,9 @@ impl Session {
                 let (prefixes, output) = (self.prefixes.clone(), self.output.clone());
                 let layout = self.layout();
                 let saves = matches!(command, GraphCommand::Rank { save: true, .. });
-                let result = if saves {
-                    self.change(|store| {
-                        analyse(
-                            store,
-                            &graph,
-                            &prefixes,
-                            &command,
-                            &output,
-                            &layout,
-                            &mut buffer,
-                        )
-                    })
-                } else {
+                let mut run = |store: &GraphStore| {
                     analyse(
-                        &self.store,
+                        store,
                         &graph,
                         &prefixes,
                         &command,
@@ -633,6 +621,12 @@ impl Session {
                         &layout,
                         &mut buffer,
                     )
+                };
+                let result = if saves {
+                    self.change(run)
+                } else {
+                    let store = self.store.clone();
+                    run(&store)
                 };
                 if !saves {
                     self.graph = Some(graph);

@@ -150,3 +150,27 @@ pub fn report_unreadable(
     progress.suspend(|| output.error(&format!("{error:#}")));
     !fail_fast
 }
+
+/// A store in memory holding what `extractor` finds in `sources` (with the
+/// rules' prefixes, and with `fingerprint`, each document's content hash);
+/// a document that cannot be read ends it.
+#[cfg(feature = "store")]
+pub fn memory_store(
+    extractor: &kgrep::extract::Extractor,
+    sources: &[Source],
+    fingerprint: Option<&sha2::Sha256>,
+) -> Result<kgrep::store::GraphStore> {
+    let store = kgrep::store::GraphStore::in_memory()?;
+    store.save_prefixes(&extractor.rules().prefixes)?;
+    let mut ingest = kgrep::store::ingest::Ingest::new(&store, true)?;
+    kgrep::store::ingest::extract_into(
+        &mut ingest,
+        extractor,
+        sources,
+        (false, None),
+        fingerprint,
+        |_, result| result.map(|_| true).map_err(anyhow::Error::from),
+    )?;
+    ingest.finish()?;
+    Ok(store)
+}

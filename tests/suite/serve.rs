@@ -233,6 +233,21 @@ fn the_protocol_negotiates_refuses_updates_and_sees_a_build_publish() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
+/// Runs `tests/python/SCRIPT ARGS`; it must succeed.
+fn run_python(script: &str, args: &[&str]) {
+    let output = Command::new("python3")
+        .arg(root().join("tests/python").join(script))
+        .args(args)
+        .output()
+        .expect("python3");
+    assert!(
+        output.status.success(),
+        "{script}: {}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
 /// Whether python3 can import `modules`; outside CI a missing one skips.
 fn python_has(modules: &str, what: &str) -> bool {
     let ok = Command::new("python3")
@@ -257,16 +272,9 @@ fn real_sparql_clients_get_the_answers_of_the_local_store() {
     let expected = dir.join("expected.json");
     std::fs::write(&expected, &local.stdout).expect("write");
     let server = Server::start(&store, &[]);
-    let output = Command::new("python3")
-        .arg(root().join("tests/python/protocol.py"))
-        .args([&server.url(), expected.to_str().unwrap(), query])
-        .output()
-        .expect("python3");
-    assert!(
-        output.status.success(),
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
+    run_python(
+        "protocol.py",
+        &[&server.url(), expected.to_str().unwrap(), query],
     );
     drop(server);
     std::fs::remove_dir_all(&dir).ok();
@@ -289,17 +297,7 @@ fn the_page_runs_a_query_and_shows_a_facts_sentence_in_a_browser() {
     }
     let (dir, store) = example_store("serve-page", "examples/zh/docs");
     let server = Server::start(&store, &[]);
-    let output = Command::new("python3")
-        .arg(root().join("tests/python/page.py"))
-        .arg(server.url())
-        .output()
-        .expect("python3");
-    assert!(
-        output.status.success(),
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
+    run_python("page.py", &[&server.url()]);
     drop(server);
     std::fs::remove_dir_all(&dir).ok();
 }
