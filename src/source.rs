@@ -127,7 +127,11 @@ impl SourceLoader for FileSystem {
     }
 
     fn read(&self, path: &Path) -> io::Result<String> {
-        let bytes = std::fs::read(path)?;
+        let mut bytes = std::fs::read(path)?;
+        // A UTF-8 byte order mark (Windows editors write one) is not text.
+        if bytes.starts_with(b"\xEF\xBB\xBF") {
+            bytes.drain(..3);
+        }
         String::from_utf8(bytes).map_err(|error| {
             let offset = error.utf8_error().valid_up_to();
             io::Error::new(

@@ -131,6 +131,8 @@ struct Lowerer<'a> {
     expansions: usize,
     /// Names of declarations that did not parse: no follow-on errors about them.
     broken_names: HashSet<String>,
+    /// Prefixes whose declaration did not parse: their uses are not reported.
+    broken_prefixes: HashSet<String>,
     broken_rules: HashSet<String>,
     /// Fragment cycles already reported (their members, sorted).
     reported_cycles: HashSet<Vec<String>>,
@@ -177,6 +179,7 @@ impl<'a> Lowerer<'a> {
             quiet: 0,
             quiet_errors: Vec::new(),
             broken_names: HashSet::new(),
+            broken_prefixes: HashSet::new(),
             broken_rules: HashSet::new(),
             reported_cycles: HashSet::new(),
         }
@@ -200,6 +203,7 @@ impl<'a> Lowerer<'a> {
                     "lexicon" | "fragment" | "entity" => {
                         self.broken_names.insert(broken.name.text.clone())
                     }
+                    "prefix" => self.broken_prefixes.insert(broken.name.text.clone()),
                     _ => false,
                 };
             }
@@ -379,6 +383,8 @@ impl Lowerer<'_> {
             ast::Iri::Full { text, .. } => Some(text.clone()),
             ast::Iri::Prefixed { prefix, local, .. } => match self.prefix_map.get(&prefix.text) {
                 Some(namespace) => Some(format!("{namespace}{local}")),
+                // Its declaration has a syntax error, reported already.
+                None if self.broken_prefixes.contains(&prefix.text) => None,
                 None => {
                     let known: Vec<String> = self.prefix_map.keys().cloned().collect();
                     let near = did_you_mean(&prefix.text, known.iter().map(String::as_str));

@@ -80,7 +80,10 @@ pub struct SyntaxError {
 pub fn parse(text: &str) -> (File, Vec<SyntaxError>) {
     let trivia = Trivia::default();
     let input = In::new_extra(text, &trivia);
-    let (items, broken, errors) = file(input);
+    let (items, broken, mut errors) = file(input);
+    for error in &mut errors {
+        name_full_width(text, error);
+    }
     let comments = trivia.comments.into_inner().into_values().collect();
     (
         File {
@@ -90,6 +93,53 @@ pub fn parse(text: &str) -> (File, Vec<SyntaxError>) {
         },
         errors,
     )
+}
+
+/// Full-width punctuation (as a Chinese input method types it) and the ASCII
+/// character the language needs in its place.
+const FULL_WIDTH: &[(char, char, &str)] = &[
+    ('：', ':', "colon"),
+    ('，', ',', "comma"),
+    ('（', '(', "parenthesis"),
+    ('）', ')', "parenthesis"),
+    ('“', '"', "quotation mark"),
+    ('”', '"', "quotation mark"),
+    ('；', ';', "semicolon"),
+    ('＝', '=', "equals sign"),
+    ('＜', '<', "angle bracket"),
+    ('＞', '>', "angle bracket"),
+    ('｜', '|', "vertical bar"),
+    ('＄', '$', "dollar sign"),
+    ('［', '[', "bracket"),
+    ('］', ']', "bracket"),
+    ('｛', '{', "brace"),
+    ('｝', '}', "brace"),
+];
+
+/// When a syntax error is at (or just after) a full-width punctuation mark,
+/// says so and points at it: the usual cause, and one a reader cannot see.
+fn name_full_width(text: &str, error: &mut SyntaxError) {
+    let start = error.span.start.min(text.len());
+    let end = error.span.end.clamp(start, text.len());
+    let spanned = text.get(start..end).map_or(0, |t| t.chars().count());
+    let window: String = text[start..].chars().take(spanned.max(1) + 2).collect();
+    let found = window.char_indices().find_map(|(at, c)| {
+        FULL_WIDTH
+            .iter()
+            .find(|(wide, _, _)| *wide == c)
+            .map(|entry| (start + at, entry))
+    });
+    if let Some((at, (wide, ascii, what))) = found {
+        error.code = "full-width-punctuation";
+        error.message = format!(
+            "`{wide}` is a full-width {what}; the rule language needs the ASCII `{ascii}` here"
+        );
+        error.span = Span::new(at, at + wide.len_utf8());
+        error.label = "full-width".into();
+        error.hint = Some(format!(
+            "type `{ascii}` (switch the input method to half-width); inside a quoted string `{wide}` is fine"
+        ));
+    }
 }
 
 // ---------------------------------------------------------------- Plumbing
