@@ -1028,6 +1028,9 @@ fn sequence(input: In, depth: usize) -> PResult<Pattern> {
     loop {
         let at = ws(rest);
         if let Some(q @ ('?' | '*' | '+' | '{')) = peek(&at) {
+            if let Some(habit) = regex_habit(&at) {
+                return habit.err();
+            }
             return Fail::new(
                 "nothing-to-repeat",
                 token_span(&at),
@@ -1054,6 +1057,46 @@ fn sequence(input: In, depth: usize) -> PResult<Pattern> {
             Ok((rest, Pattern { kind: PatternKind::Sequence(parts), span }))
         }
     }
+}
+
+/// A regex construct the rule language has not, written where a pattern
+/// part should start (`text` starts at the `?` of `(?…`): named, with what
+/// to write instead.
+fn regex_habit(at: &In) -> Option<Fail> {
+    let rest = at.fragment().strip_prefix('?')?;
+    let span = |len: usize| Span::new(offset(at), offset(at) + len);
+    let (len, message, hint) = if rest.starts_with('=')
+        || rest.starts_with('!')
+        || rest.starts_with("<=")
+        || rest.starts_with("<!")
+    {
+        (
+            if rest.starts_with('<') { 3 } else { 2 },
+            "lookaround (`(?=…)`, `(?!…)`, `(?<=…)`, `(?<!…)`) is not part of the rule language",
+            "matching is linear-time and has no lookaround: match the context as part of the pattern, or reject with a `where` on the capture",
+        )
+    } else if rest.starts_with("P<")
+        || (rest.starts_with('<') && rest[1..].starts_with(|c: char| c.is_alphabetic()))
+    {
+        (
+            if rest.starts_with('P') { 3 } else { 2 },
+            "named groups `(?P<name>…)` are written as captures here",
+            "write `$name:(…)`",
+        )
+    } else if rest.starts_with(|c: char| c.is_ascii_alphabetic()) || rest.starts_with(':') {
+        (
+            1 + rest.find(')').unwrap_or(rest.len()),
+            "inline flags and `(?:…)` are regex syntax, not part of the rule language",
+            "a group is plain `(…)`; there is no case-insensitive flag: write both spellings, `(\"abc\" | \"ABC\")`",
+        )
+    } else {
+        return None;
+    };
+    Some(
+        Fail::new("regex-syntax", span(len), message)
+            .label("regex syntax")
+            .hint(hint),
+    )
 }
 
 /// `repeat = atom [ quantifier ]`
@@ -1458,6 +1501,15 @@ fn class_escape(input: In, in_brackets: bool) -> PResult<Escaped> {
                     .to_owned()
             } else if c == 'b' || c == 'B' {
                 "there is no word boundary; match the text around the word instead".to_owned()
+            } else if c.is_ascii_digit() && c != '0' {
+                return Fail::new(
+                    "regex-syntax",
+                    span_between(&input, &rest),
+                    format!("`\\{c}` is a backreference, which the rule language has not"),
+                )
+                .label("regex syntax")
+                .hint("a backreference needs backtracking, which linear-time matching has not; to match the digit itself, quote it: \"1\"")
+                .err();
             } else {
                 format!("write literal text in quotes: \"{c}\"")
             };
