@@ -32,15 +32,22 @@ pub struct TestArgs {
 
 /// Runs `kgrep test`.
 pub fn run(args: &TestArgs, output: &Output) -> Result<Outcome> {
-    let mut passed = 0;
-    let mut failed = 0;
+    let (mut passed, mut failed, mut not_run) = (0, 0, 0);
     for file in &args.files {
         let (extractor, sources) = match load_rules(std::slice::from_ref(file), output, true) {
             Ok(loaded) => loaded,
             Err(error) => {
                 // Report and go on with the other files; the run fails at the end.
-                output.error(&format!("{}: {error:#}", file.display()));
-                failed += 1;
+                let tests = tests_written_in(file);
+                let why = match error.downcast_ref::<crate::ui::rules::RulesHaveErrors>() {
+                    Some(errors) => format!("the rules have {} error(s)", errors.0),
+                    None => format!("{error:#}"),
+                };
+                output.error(&format!(
+                    "{}: {why}, so its {tests} test(s) were not run",
+                    file.display()
+                ));
+                not_run += tests.max(1);
                 continue;
             }
         };
@@ -48,12 +55,20 @@ pub fn run(args: &TestArgs, output: &Output) -> Result<Outcome> {
         let mut scratch = extractor.scratch();
         for test in &rules.tests {
             let document = Document::new("test", test.sentence.clone(), None);
-            let produced: Vec<Triple> = extractor
-                .extract(&document, &mut scratch)
-                .facts
-                .into_iter()
-                .map(|f| f.triple)
-                .collect();
+            // Each triple once, with the rules that produced it.
+            let mut produced: Vec<Triple> = Vec::new();
+            let mut by: Vec<Vec<String>> = Vec::new();
+            for fact in extractor.extract(&document, &mut scratch).facts {
+                let rule = fact.provenance.rule.to_string();
+                match produced.iter().position(|t| *t == fact.triple) {
+                    Some(at) if by[at].contains(&rule) => {}
+                    Some(at) => by[at].push(rule),
+                    None => {
+                        produced.push(fact.triple);
+                        by.push(vec![rule]);
+                    }
+                }
+            }
             let missing: Vec<&TriplePattern> = test
                 .expected
                 .iter()
@@ -95,23 +110,44 @@ pub fn run(args: &TestArgs, output: &Output) -> Result<Outcome> {
             if produced.is_empty() {
                 report.push_str("    (nothing)\n");
             }
-            for triple in &produced {
-                report.push_str(&format!("    {}\n", triple_text(triple, &short)));
+            for (triple, rules) in produced.iter().zip(&by) {
+                report.push_str(&format!(
+                    "    {}   (rule {})\n",
+                    triple_text(triple, &short),
+                    rules.join(", ")
+                ));
             }
             eprint!("{report}");
         }
     }
-    let summary = format!(
+    let mut summary = format!(
         "{} tests: {passed} passed, {failed} failed",
-        passed + failed
+        passed + failed + not_run
     );
-    if failed > 0 {
+    if not_run > 0 {
+        summary.push_str(&format!(", {not_run} not run (their rules have errors)"));
+    }
+    if failed + not_run > 0 {
         output.error(&summary);
         Ok(Outcome::Problems)
     } else {
         output.status("ok", AnsiColor::Green, &summary);
         Ok(Outcome::Success)
     }
+}
+
+/// How many tests `file` itself writes (its rules did not load, so they
+/// were not run); 0 when it cannot even be read.
+fn tests_written_in(file: &std::path::Path) -> usize {
+    let Ok(text) = kgrep::source::SourceLoader::read(&kgrep::source::FileSystem, file) else {
+        return 0;
+    };
+    kgrep::syntax::parse(&text)
+        .0
+        .items
+        .iter()
+        .filter(|item| matches!(item.kind, kgrep::syntax::ast::ItemKind::Test(_)))
+        .count()
 }
 
 fn matches(pattern: &TriplePattern, triple: &Triple) -> bool {

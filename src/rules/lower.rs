@@ -612,6 +612,7 @@ impl Lowerer<'_> {
             let entries = match &decl.source {
                 ast::LexiconSource::Inline(entries) => {
                     let mut resolved = Vec::new();
+                    let mut inline_seen: HashMap<String, usize> = HashMap::new();
                     for entry in entries {
                         if entry.text.value.is_empty() {
                             let diagnostic = Diagnostic::error(
@@ -634,6 +635,17 @@ impl Lowerer<'_> {
                                 None => continue,
                             },
                         };
+                        if let Some(first) = inline_seen.get(&entry.text.value) {
+                            let line = self.sources.file(*file).line_col(*first).line;
+                            self.warn_duplicate_entry(
+                                *file,
+                                entry.text.span,
+                                &entry.text.value,
+                                line,
+                            );
+                        } else {
+                            inline_seen.insert(entry.text.value.clone(), entry.text.span.start);
+                        }
                         resolved.push(LexiconEntry {
                             text: entry.text.value.clone(),
                             target,
@@ -683,6 +695,7 @@ impl Lowerer<'_> {
         let lexicon_file = self.sources.add(name, key, text);
         let text = self.sources.file(lexicon_file).text.clone();
         let mut entries = Vec::new();
+        let mut file_seen: HashMap<String, usize> = HashMap::new();
         let mut offset = 0;
         for line in text.split_inclusive('\n') {
             let line_offset = offset;
@@ -690,6 +703,23 @@ impl Lowerer<'_> {
             let content = line.trim_end_matches(['\n', '\r']);
             if content.trim().is_empty() || content.trim_start().starts_with('#') {
                 continue;
+            }
+            if !content.contains('\t')
+                && (content.trim().contains("  ") || content.trim().contains(" <"))
+            {
+                let start = line_offset + content.len() - content.trim_start().len();
+                let diagnostic = Diagnostic::warning(
+                    "lexicon-spaces",
+                    lexicon_file,
+                    Span::new(start, line_offset + content.trim_end().len()),
+                    format!(
+                        "this line has no tab, so all of `{}` is one entry",
+                        content.trim()
+                    ),
+                )
+                .with_label("spaces, not a tab")
+                .with_hint("separate an entry from its second column with a tab");
+                self.report(diagnostic);
             }
             let columns: Vec<&str> = content.split('\t').collect();
             if columns.len() > 2 {
@@ -744,12 +774,40 @@ impl Lowerer<'_> {
                 }
                 Some(canonical) => EntryTarget::Canonical(canonical.to_owned()),
             };
+            let at = line_offset + content.find(entry).unwrap_or(0);
+            match file_seen.get(entry) {
+                Some(first) => {
+                    let line = self.sources.file(lexicon_file).line_col(*first).line;
+                    self.warn_duplicate_entry(
+                        lexicon_file,
+                        Span::new(at, at + entry.len()),
+                        entry,
+                        line,
+                    );
+                }
+                None => {
+                    file_seen.insert(entry.to_owned(), at);
+                }
+            }
             entries.push(LexiconEntry {
                 text: entry.to_owned(),
                 target,
             });
         }
         entries
+    }
+
+    /// A lexicon entry written twice: the first one counts.
+    fn warn_duplicate_entry(&mut self, file: FileId, span: Span, entry: &str, first_line: usize) {
+        let diagnostic = Diagnostic::warning(
+            "duplicate-entry",
+            file,
+            span,
+            format!("`{entry}` is already an entry of this lexicon (line {first_line})"),
+        )
+        .with_label("again")
+        .with_hint("remove one of them; the first one (and its second column) is the one used");
+        self.report(diagnostic);
     }
 }
 

@@ -161,6 +161,35 @@ fn a_failing_test_shows_a_diff_and_exits_1() {
         "{stderr}"
     );
     assert!(stderr.contains("1 tests: 0 passed, 1 failed"), "{stderr}");
+    // Two rules producing one triple: it is listed once, with both rules.
+    std::fs::write(
+        &file,
+        "prefix ex: <http://e/>\nrule r = \"成立\" => ex:a ex:formed ex:b\nrule s = \"成立\" => ex:a ex:formed ex:b\n\
+         test r \"成立\" => ex:a ex:formed ex:c\ntest s \"成立\" => ex:a ex:formed ex:b\n",
+    )
+    .expect("write");
+    let output = kgrep(&["test", file.to_str().expect("UTF-8 path")]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        stderr.matches("    ex:a ex:formed ex:b").count(),
+        1,
+        "{stderr}"
+    );
+    assert!(stderr.contains("(rule r, s)"), "{stderr}");
+    // Rules with errors: every test written in the file is counted, as not run.
+    std::fs::write(
+        &file,
+        "prefix ex: <http://e/>\nrule r = Nope => ex:a ex:formed ex:b\n\
+         test r \"成立\" => ex:a ex:formed ex:b\ntest r \"组建\" => ex:a ex:formed ex:b\n",
+    )
+    .expect("write");
+    let output = kgrep(&["test", file.to_str().expect("UTF-8 path")]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr.contains("2 tests: 0 passed, 0 failed, 2 not run (their rules have errors)"),
+        "{stderr}"
+    );
     std::fs::remove_dir_all(&dir).ok();
 }
 
