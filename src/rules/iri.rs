@@ -109,9 +109,92 @@ pub(crate) fn is_valid_lexical_form(value: &str, datatype: NamedNodeRef<'_>) -> 
             .strip_prefix("--")
             .and_then(|rest| rest.split_once('-'))
             .is_some_and(|(m, d)| month_day(m, d))
+    } else if datatype == xsd::G_YEAR {
+        year(without_zone(value))
+    } else if datatype == xsd::G_YEAR_MONTH {
+        without_zone(value)
+            .rsplit_once('-')
+            .is_some_and(|(y, m)| year(y) && month_day(m, "01"))
+    } else if datatype == xsd::DATE_TIME {
+        value.split_once('T').is_some_and(|(date, time)| {
+            is_valid_lexical_form(date, xsd::DATE) && clock(without_zone(time))
+        })
+    } else if let Some((low, high)) = integer_range(datatype) {
+        digits(&unsigned(value))
+            && value
+                .parse::<i128>()
+                .is_ok_and(|n| (low..=high).contains(&n))
     } else {
         true
     }
+}
+
+/// The range of the XSD integer types derived from xsd:integer.
+pub(crate) fn integer_range(datatype: NamedNodeRef<'_>) -> Option<(i128, i128)> {
+    let i = |low: i128, high: i128| Some((low, high));
+    let unbounded = i128::MAX;
+    if datatype == xsd::LONG {
+        i(i64::MIN.into(), i64::MAX.into())
+    } else if datatype == xsd::INT {
+        i(i32::MIN.into(), i32::MAX.into())
+    } else if datatype == xsd::SHORT {
+        i(i16::MIN.into(), i16::MAX.into())
+    } else if datatype == xsd::BYTE {
+        i(i8::MIN.into(), i8::MAX.into())
+    } else if datatype == xsd::UNSIGNED_LONG {
+        i(0, u64::MAX.into())
+    } else if datatype == xsd::UNSIGNED_INT {
+        i(0, u32::MAX.into())
+    } else if datatype == xsd::UNSIGNED_SHORT {
+        i(0, u16::MAX.into())
+    } else if datatype == xsd::UNSIGNED_BYTE {
+        i(0, u8::MAX.into())
+    } else if datatype == xsd::NON_NEGATIVE_INTEGER {
+        i(0, unbounded)
+    } else if datatype == xsd::POSITIVE_INTEGER {
+        i(1, unbounded)
+    } else if datatype == xsd::NON_POSITIVE_INTEGER {
+        i(-unbounded, 0)
+    } else if datatype == xsd::NEGATIVE_INTEGER {
+        i(-unbounded, -1)
+    } else {
+        None
+    }
+}
+
+/// A year of at least four digits, with an optional minus (no year 0000).
+fn year(value: &str) -> bool {
+    let body = value.strip_prefix('-').unwrap_or(value);
+    body.len() >= 4 && body.bytes().all(|b| b.is_ascii_digit()) && body.bytes().any(|b| b != b'0')
+}
+
+/// `value` without a trailing time zone (`Z`, `+08:00`, `-05:00`).
+fn without_zone(value: &str) -> &str {
+    if let Some(rest) = value.strip_suffix('Z') {
+        return rest;
+    }
+    let bytes = value.as_bytes();
+    if bytes.len() > 6
+        && matches!(bytes[bytes.len() - 6], b'+' | b'-')
+        && bytes[bytes.len() - 3] == b':'
+    {
+        return &value[..value.len() - 6];
+    }
+    value
+}
+
+/// `hh:mm:ss` with optional fractional seconds.
+fn clock(value: &str) -> bool {
+    let parts: Vec<&str> = value.split(':').collect();
+    let two = |s: &str, max: u32| s.len() == 2 && s.parse::<u32>().is_ok_and(|n| n <= max);
+    parts.len() == 3
+        && two(parts[0], 24)
+        && two(parts[1], 59)
+        && parts[2]
+            .split_once('.')
+            .map_or(two(parts[2], 60), |(s, f)| {
+                two(s, 60) && !f.is_empty() && f.bytes().all(|b| b.is_ascii_digit())
+            })
 }
 
 fn month_day(month: &str, day: &str) -> bool {
@@ -153,6 +236,23 @@ mod tests {
     fn lexical_forms() {
         assert!(is_valid_lexical_form("46", xsd::INTEGER));
         assert!(!is_valid_lexical_form("abc", xsd::INTEGER));
+        assert!(is_valid_lexical_form("2020", xsd::G_YEAR));
+        assert!(is_valid_lexical_form("-0044", xsd::G_YEAR));
+        assert!(is_valid_lexical_form("2020+08:00", xsd::G_YEAR));
+        for bad in ["2020年", "abc", "20", "0000"] {
+            assert!(!is_valid_lexical_form(bad, xsd::G_YEAR), "{bad}");
+        }
+        assert!(is_valid_lexical_form("2020-02", xsd::G_YEAR_MONTH));
+        assert!(!is_valid_lexical_form("2020-13", xsd::G_YEAR_MONTH));
+        assert!(is_valid_lexical_form(
+            "2020-02-12T08:30:00Z",
+            xsd::DATE_TIME
+        ));
+        assert!(!is_valid_lexical_form("2020-02-12 08:30", xsd::DATE_TIME));
+        assert!(is_valid_lexical_form("-5", xsd::INT));
+        assert!(!is_valid_lexical_form("1.5", xsd::INT));
+        assert!(!is_valid_lexical_form("3000000000", xsd::INT));
+        assert!(!is_valid_lexical_form("-1", xsd::NON_NEGATIVE_INTEGER));
         assert!(is_valid_lexical_form("2020-02-12", xsd::DATE));
         assert!(!is_valid_lexical_form("2020-13-12", xsd::DATE));
         assert!(is_valid_lexical_form("--02-12", xsd::G_MONTH_DAY));

@@ -598,6 +598,19 @@ fn lexical_hint(datatype: oxrdf::NamedNodeRef<'_>) -> String {
         "an xsd:date looks like \"2020-02-12\"".to_owned()
     } else if datatype == xsd::BOOLEAN {
         "an xsd:boolean is \"true\" or \"false\"".to_owned()
+    } else if datatype == xsd::G_YEAR {
+        "an xsd:gYear is a year in digits, such as \"2020\" (no 年)".to_owned()
+    } else if datatype == xsd::G_YEAR_MONTH {
+        "an xsd:gYearMonth looks like \"2020-02\"".to_owned()
+    } else if datatype == xsd::DATE_TIME {
+        "an xsd:dateTime looks like \"2020-02-12T08:30:00\", with an optional zone (Z, +08:00)"
+            .to_owned()
+    } else if let Some((low, high)) = super::iri::integer_range(datatype) {
+        match (low == -i128::MAX, high == i128::MAX) {
+            (false, true) => format!("a whole number of at least {low}, in digits"),
+            (true, false) => format!("a whole number of at most {high}, in digits"),
+            _ => format!("a whole number from {low} to {high}, in digits"),
+        }
     } else {
         "check the value against the datatype".to_owned()
     }
