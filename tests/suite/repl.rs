@@ -381,36 +381,30 @@ fn in_a_terminal_tables_fit_the_pager_pages_and_clear_asks_first() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
-#[test]
-fn a_piped_session_matches_its_snapshot() {
-    let (dir, store) = store("snapshot");
-    let script =
-        std::fs::read_to_string(root().join("tests/data/repl/session.sparql")).expect("script");
+/// Pipes `tests/data/repl/NAME.sparql` into a REPL on the example store and
+/// compares stdout, stderr and the exit status with `NAME.out`.
+fn matches_snapshot(name: &str) {
+    let (dir, store) = store(name);
+    let data = root().join("tests/data/repl");
+    let script = std::fs::read_to_string(data.join(format!("{name}.sparql"))).expect("script");
     let (code, out, err) = piped(&["--store", &store], &script);
     let actual = format!(
         "{out}--- stderr\n{err}--- exit status {}\n",
         code.unwrap_or(-1)
     );
-    let result =
-        crate::support::check_snapshot(&root().join("tests/data/repl/session.out"), &actual);
+    let result = crate::support::check_snapshot(&data.join(format!("{name}.out")), &actual);
     std::fs::remove_dir_all(&dir).ok();
     result.unwrap_or_else(|mismatch| panic!("{mismatch}"));
 }
 
 #[test]
+fn a_piped_session_matches_its_snapshot() {
+    matches_snapshot("session");
+}
+
+#[test]
 fn sparql_and_command_errors_match_their_snapshot() {
-    let (dir, store) = store("errors");
-    let script =
-        std::fs::read_to_string(root().join("tests/data/repl/errors.sparql")).expect("script");
-    let (code, out, err) = piped(&["--store", &store], &script);
-    let actual = format!(
-        "{out}--- stderr\n{err}--- exit status {}\n",
-        code.unwrap_or(-1)
-    );
-    let result =
-        crate::support::check_snapshot(&root().join("tests/data/repl/errors.out"), &actual);
-    std::fs::remove_dir_all(&dir).ok();
-    result.unwrap_or_else(|mismatch| panic!("{mismatch}"));
+    matches_snapshot("errors");
 }
 
 #[test]
