@@ -102,7 +102,8 @@ fn ask_local(store: &str, query: &str) -> Vec<Vec<String>> {
 
 /// Waits until `endpoint` answers `ASK {}`.
 fn wait_for(endpoint: &str, server: &mut Running, log: &Path) {
-    for _ in 0..120 {
+    // Up to a minute: Virtuoso creates its database on the first start.
+    for _ in 0..240 {
         if post(endpoint, "ASK {}", None).is_some() {
             return;
         }
