@@ -602,7 +602,7 @@ pub fn apply_text_normalizers(normalizers: &[Normalizer], text: &str) -> String 
     let mut text = text.to_owned();
     for normalizer in normalizers {
         text = match normalizer {
-            Normalizer::StripQuotes => text.chars().filter(|c| !QUOTES.contains(c)).collect(),
+            Normalizer::StripQuotes => strip_quotes(&text),
             Normalizer::Trim => text.trim().to_owned(),
             Normalizer::Nfkc => normalize_str(&text),
             Normalizer::Lowercase => text.to_lowercase(),
@@ -615,8 +615,27 @@ pub fn apply_text_normalizers(normalizers: &[Normalizer], text: &str) -> String 
 /// What `strip_quotes` removes.
 const QUOTES: &[char] = &[
     '“', '”', '‘', '’', '「', '」', '『', '』', '《', '》', '〈', '〉', '"', '\'', '«', '»', '„',
-    '‟',
+    '‟', '<', '>',
 ];
+
+/// `text` without quotation marks; an apostrophe between two letters or
+/// digits belongs to the word (Acme Corp's, O'Brien) and stays.
+fn strip_quotes(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let word = |at: Option<&char>| at.is_some_and(|c| c.is_alphanumeric());
+    chars
+        .iter()
+        .enumerate()
+        .filter(|&(at, c)| {
+            let apostrophe = matches!(c, '\'' | '’')
+                && at > 0
+                && word(chars.get(at - 1))
+                && word(chars.get(at + 1));
+            apostrophe || !QUOTES.contains(c)
+        })
+        .map(|(_, c)| *c)
+        .collect()
+}
 
 fn next_char(text: &str, at: usize) -> usize {
     text[at..]
@@ -683,6 +702,20 @@ fn compile_constraints(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn strip_quotes_keeps_apostrophes_inside_words() {
+        for (text, stripped) in [
+            ("“摩托先锋队”", "摩托先锋队"),
+            ("Acme Corp's", "Acme Corp's"),
+            ("O’Brien", "O’Brien"),
+            ("'Rapid Response'", "Rapid Response"),
+            ("《人民日报》", "人民日报"),
+            ("<Team>", "Team"),
+        ] {
+            assert_eq!(strip_quotes(text), stripped, "{text}");
+        }
+    }
     use crate::source::MemoryFiles;
 
     fn matcher(rules: &str) -> (RuleSet, Matcher) {
