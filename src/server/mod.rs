@@ -4,22 +4,21 @@
 //! timeout per query, CORS on demand, and a small page at `/` to query and to
 //! see a fact's provenance. Each request reads the store's latest published
 //! state, so a build can write the store while it is served. Results stream
-//! through a pipe from a thread that owns the reader.
+//! through a pipe from a thread that owns the reader, written as the CLI and
+//! the REPL write them (`ui::results`: Turtle and JSON-LD grouped and sorted,
+//! which holds a CONSTRUCT's triples; the other formats stream).
 
 mod negotiate;
 
-use std::io::Write;
 use std::sync::Mutex;
 use std::time::Duration;
 
 use oxhttp::model::{Body, HeaderValue, Method, Request, Response, StatusCode, header};
-use oxigraph::io::{RdfFormat, RdfSerializer};
-use oxigraph::sparql::results::QueryResultsSerializer;
 use oxigraph::sparql::{CancellationToken, QueryResults};
 
-use crate::ui::results::star_order;
+use crate::ui::results::{PrintOptions, write_results};
 use kgrep::store::{GraphStore, QueryTimer, StoreDir, StoreError};
-use negotiate::{Answer, negotiate};
+use negotiate::negotiate;
 
 /// What the server serves and how.
 pub struct Config {
@@ -175,53 +174,55 @@ impl Service {
         }
         let store = self.reader().map_err(internal)?;
         let prefixes = store.prefixes().map_err(internal)?;
-        // Parse and plan now (evaluation happens as results are read), so a
-        // syntax error is a 400 and not a broken stream.
-        let results = match store.query(&query, &prefixes, CancellationToken::new()) {
-            Ok(results) => results,
-            Err(StoreError::Syntax(error)) => {
-                return Err((
-                    StatusCode::BAD_REQUEST,
-                    format!("SPARQL syntax error: {error}"),
-                ));
-            }
-            Err(error) => return Err(internal(error)),
-        };
         let accept = request
             .headers()
             .get(header::ACCEPT)
             .and_then(|value| value.to_str().ok())
-            .unwrap_or("*/*");
-        let graph = matches!(results, QueryResults::Graph(_));
-        let answer = negotiate(accept, value(form, "format").as_deref(), graph)
-            .ok_or_else(|| {
-                (
-                    StatusCode::NOT_ACCEPTABLE,
-                    format!(
-                        "none of `{accept}` can hold these results: {}",
-                        if graph {
-                            "text/turtle, application/n-triples, application/ld+json, application/rdf+xml"
-                        } else {
-                            "application/sparql-results+json, application/sparql-results+xml, text/csv, text/tab-separated-values"
-                        }
-                    ),
-                )
-            })?;
-        drop(results);
-        // Results borrow the store: a thread owns both and writes into a pipe.
-        let (reader, mut writer) = std::io::pipe().map_err(internal)?;
-        let media_type = answer.media_type();
+            .unwrap_or("*/*")
+            .to_owned();
+        let format = value(form, "format");
         let timeout = self.config.timeout;
+        // Results borrow the store: a thread owns both, says how the answer
+        // will be written (or what is wrong: a syntax error is a 400, not a
+        // broken stream), then writes it into a pipe the response reads.
+        let (head, said) = std::sync::mpsc::channel();
+        let (reader, mut writer) = std::io::pipe().map_err(internal)?;
         std::thread::spawn(move || {
             let token = CancellationToken::new();
             let _timer = QueryTimer::start(timeout, token.clone());
-            if let Ok(results) = store.query(&query, &prefixes, token) {
-                let _ = write_answer(results, answer, &query, &prefixes, &mut writer);
+            let results = match store.query(&query, &prefixes, token) {
+                Ok(results) => results,
+                Err(StoreError::Syntax(error)) => {
+                    let _ = head.send(Err((
+                        StatusCode::BAD_REQUEST,
+                        format!("SPARQL syntax error: {error}"),
+                    )));
+                    return;
+                }
+                Err(error) => {
+                    let _ = head.send(Err(internal(error)));
+                    return;
+                }
+            };
+            let graph = matches!(results, QueryResults::Graph(_));
+            let Some(answer) = negotiate(&accept, format.as_deref(), graph) else {
+                let _ = head.send(Err(not_acceptable(&accept, graph)));
+                return;
+            };
+            if head.send(Ok(answer)).is_ok() {
+                let options = PrintOptions {
+                    query: &query,
+                    ..PrintOptions::default()
+                };
+                let _ = write_results(results, answer.format(), &prefixes, &options, &mut writer);
             }
         });
+        let answer = said
+            .recv()
+            .map_err(|_| internal("the query thread ended without an answer"))??;
         Ok(with_body(
             StatusCode::OK,
-            media_type,
+            answer.media_type(),
             Body::from_read(reader),
         ))
     }
@@ -258,42 +259,19 @@ impl Service {
     }
 }
 
-/// Serializes `results` as `answer` says into `out`.
-fn write_answer(
-    results: QueryResults<'_>,
-    answer: Answer,
-    query: &str,
-    prefixes: &[(String, String)],
-    out: &mut dyn Write,
-) -> anyhow::Result<()> {
-    match (results, answer) {
-        (QueryResults::Boolean(value), Answer::Results(format)) => {
-            QueryResultsSerializer::from_format(format).serialize_boolean_to_writer(out, value)?;
-        }
-        (QueryResults::Solutions(solutions), Answer::Results(format)) => {
-            let mut writer = QueryResultsSerializer::from_format(format)
-                .serialize_solutions_to_writer(out, star_order(query, solutions.variables()))?;
-            for solution in solutions {
-                writer.serialize(&solution?)?;
+/// 406, with the formats that could hold the results.
+fn not_acceptable(accept: &str, graph: bool) -> (StatusCode, String) {
+    (
+        StatusCode::NOT_ACCEPTABLE,
+        format!(
+            "none of `{accept}` can hold these results: {}",
+            if graph {
+                "text/turtle, application/n-triples, application/ld+json, application/rdf+xml"
+            } else {
+                "application/sparql-results+json, application/sparql-results+xml, text/csv, text/tab-separated-values"
             }
-            writer.finish()?;
-        }
-        (QueryResults::Graph(triples), Answer::Graph(format)) => {
-            let mut serializer = RdfSerializer::from_format(format);
-            if matches!(format, RdfFormat::Turtle | RdfFormat::JsonLd { .. }) {
-                for (prefix, namespace) in prefixes {
-                    serializer = serializer.with_prefix(prefix.as_str(), namespace.as_str())?;
-                }
-            }
-            let mut writer = serializer.for_writer(out);
-            for triple in triples {
-                writer.serialize_triple(&triple?)?;
-            }
-            writer.finish()?;
-        }
-        _ => anyhow::bail!("the results do not fit the negotiated format"),
-    }
-    Ok(())
+        ),
+    )
 }
 
 fn internal(error: impl std::fmt::Display) -> (StatusCode, String) {

@@ -6,6 +6,8 @@
 use oxigraph::io::RdfFormat;
 use oxigraph::sparql::results::QueryResultsFormat;
 
+use crate::ui::results::ResultFormat;
+
 /// The format of a response.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Answer {
@@ -16,6 +18,20 @@ pub enum Answer {
 }
 
 impl Answer {
+    /// How `ui::results` writes it.
+    pub fn format(self) -> ResultFormat {
+        match self {
+            Answer::Results(QueryResultsFormat::Xml) => ResultFormat::Xml,
+            Answer::Results(QueryResultsFormat::Csv) => ResultFormat::Csv,
+            Answer::Results(QueryResultsFormat::Tsv) => ResultFormat::Tsv,
+            Answer::Results(_) => ResultFormat::Json,
+            Answer::Graph(RdfFormat::NTriples) => ResultFormat::Ntriples,
+            Answer::Graph(RdfFormat::RdfXml) => ResultFormat::Rdfxml,
+            Answer::Graph(RdfFormat::JsonLd { .. }) => ResultFormat::Jsonld,
+            Answer::Graph(_) => ResultFormat::Turtle,
+        }
+    }
+
     /// The `Content-Type` of the response.
     pub fn media_type(self) -> &'static str {
         match self {

@@ -97,11 +97,7 @@ fn page_rank_agrees_with_networkx() {
         .output()
         .is_ok_and(|o| o.status.success());
     if !has_networkx {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must install networkx (PyPI)"
-        );
-        eprintln!("note: networkx missing here; this comparison runs in CI");
+        crate::support::skip_without("networkx", "PyPI");
         std::fs::remove_dir_all(&dir).ok();
         return;
     }

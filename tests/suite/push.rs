@@ -123,11 +123,7 @@ fn wait_for(endpoint: &str, server: &mut Running, log: &Path) {
 
 fn start_oxigraph(dir: &Path) -> Option<(Running, String)> {
     if Command::new("oxigraph").arg("--version").output().is_err() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must install oxigraph (PyPI)"
-        );
-        eprintln!("note: oxigraph (the server) missing here; this test runs in CI");
+        crate::support::skip_without("oxigraph", "PyPI");
         return None;
     }
     let port = free_port();
@@ -150,11 +146,7 @@ fn start_oxigraph(dir: &Path) -> Option<(Running, String)> {
 fn start_virtuoso(dir: &Path) -> Option<(Running, String)> {
     let template = Path::new("/etc/virtuoso-opensource-7/virtuoso.ini");
     if Command::new("virtuoso-t").arg("-?").output().is_err() || !template.exists() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must install virtuoso-opensource-7 (Debian)"
-        );
-        eprintln!("note: Virtuoso missing here; this test runs in CI");
+        crate::support::skip_without("virtuoso-opensource-7", "Debian");
         return None;
     }
     let db = dir.join("virtuoso");

@@ -117,11 +117,7 @@ fn the_readme_examples_run_as_shown() {
                     }
                     if command.contains("--svg") && Command::new("dot").arg("-V").output().is_err()
                     {
-                        assert!(
-                            std::env::var_os("CI").is_none(),
-                            "CI must install graphviz (Debian)"
-                        );
-                        eprintln!("note: graphviz missing here; `{command}` runs in CI");
+                        crate::support::skip_without("graphviz", "Debian");
                         continue;
                     }
                     let (ok, output) = shell(&dir, &command, "");

@@ -278,11 +278,7 @@ fn has_tmux() -> bool {
     if Command::new("tmux").arg("-V").output().is_ok() {
         return true;
     }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "CI must install tmux (Debian)"
-    );
-    eprintln!("note: tmux missing here; this test runs in CI");
+    crate::support::skip_without("tmux", "Debian");
     false
 }
 

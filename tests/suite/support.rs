@@ -120,3 +120,14 @@ pub fn shared_file(relative: &str) -> Option<PathBuf> {
     );
     None
 }
+
+/// A test that needs an optional tool calls this when `what` is missing:
+/// outside CI the test is skipped with a note, in CI it fails (CI installs
+/// everything the tests need).
+pub fn skip_without(what: &str, install: &str) {
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "CI must install {what} ({install})"
+    );
+    eprintln!("note: {what} missing here; this runs in CI");
+}
