@@ -241,10 +241,10 @@ fn slash_path(path: &Path) -> String {
     parts.join("/")
 }
 
-/// Extracts `sources` in parallel, one document per worker at a time and at
-/// most [`IN_FLIGHT_BYTES`] of text at once (memory follows the largest
-/// document, not the corpus), and hands each result to `sink` in the order
-/// of `sources`. `sink` returns whether to go on.
+/// Extracts `sources` in parallel, in runs of documents holding at most
+/// [`IN_FLIGHT_BYTES`] of text a thread (memory follows the largest document
+/// and the thread count, not the corpus), and hands each result to `sink` in
+/// the order of `sources`. `sink` returns whether to go on.
 pub fn extract_in_order<E>(
     extractor: &Extractor,
     sources: &[Source],
@@ -257,18 +257,15 @@ pub fn extract_in_order<E>(
     for chunk in in_flight(sources, threads) {
         let results: Vec<_> = chunk
             .par_iter()
-            .map_init(
-                || extractor.scratch(),
-                |scratch, source| {
-                    let text = match &source.text {
-                        Some(text) => text.to_string(),
-                        None => read_document(&source.path, lossy)?,
-                    };
-                    let document = Document::new(&source.name, text, year);
-                    let extraction = extractor.extract(&document, scratch);
-                    Ok((document, extraction))
-                },
-            )
+            .map(|source| {
+                let text = match &source.text {
+                    Some(text) => text.to_string(),
+                    None => read_document(&source.path, lossy)?,
+                };
+                let document = Document::new(&source.name, text, year);
+                let extraction = extractor.with_scratch(|scratch| extractor.extract(&document, scratch));
+                Ok((document, extraction))
+            })
             .collect();
         for (source, result) in chunk.iter().zip(results) {
             if !sink(source, result)? {
@@ -279,22 +276,29 @@ pub fn extract_in_order<E>(
     Ok(())
 }
 
-/// Text that may be extracted at once, across threads: a document's facts
-/// are held until they are handed on, so big documents go one at a time.
+/// Text a thread may have in flight: a document's facts are held until they
+/// are handed on, so big documents go one a thread at a time.
 pub const IN_FLIGHT_BYTES: u64 = 8 << 20;
 
-/// `sources` cut into runs of at most `threads` documents and, unless a run is
-/// one document, at most [`IN_FLIGHT_BYTES`] of text.
+/// Documents a thread takes in one run: small documents go in runs long
+/// enough that every thread keeps busy between the hand-overs.
+const RUN_PER_THREAD: usize = 64;
+
+/// `sources` cut into runs of at most [`RUN_PER_THREAD`] documents a thread
+/// and, unless a run is one document, at most [`IN_FLIGHT_BYTES`] of text a
+/// thread.
 fn in_flight(sources: &[Source], threads: usize) -> Vec<&[Source]> {
     let size = |source: &Source| match &source.text {
         Some(text) => text.len() as u64,
         None => std::fs::metadata(&source.path).map_or(0, |m| m.len()),
     };
+    let threads = threads.max(1);
+    let (documents, budget) = (threads * RUN_PER_THREAD, threads as u64 * IN_FLIGHT_BYTES);
     let mut runs = Vec::new();
     let (mut start, mut bytes) = (0, 0);
     for (index, source) in sources.iter().enumerate() {
         let next = size(source);
-        if index > start && (index - start >= threads.max(1) || bytes + next > IN_FLIGHT_BYTES) {
+        if index > start && (index - start >= documents || bytes + next > budget) {
             runs.push(&sources[start..index]);
             (start, bytes) = (index, 0);
         }

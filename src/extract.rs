@@ -128,6 +128,29 @@ pub struct Provenance {
     pub sentence_text: Arc<str>,
     /// The sentence's first character in the original text.
     pub sentence_start: usize,
+    /// What the match's captures hold, in the order of the rule's captures
+    /// (shared by every fact of the match).
+    pub mentions: Arc<[Mention]>,
+}
+
+/// What one capture of a match holds: its span in the original text and,
+/// for an entity or lexicon capture, what it names.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Mention {
+    /// The capture's name, without `$`.
+    pub capture: Arc<str>,
+    /// The entity type or lexicon the capture is typed by; `None` for text.
+    pub kind: Option<Arc<str>>,
+    /// Whether `kind` names an entity type (not a lexicon).
+    pub is_entity: bool,
+    /// The first character of the capture in the original text (from 0).
+    pub start: usize,
+    /// One past its last character.
+    pub end: usize,
+    /// The captured text, as in the original.
+    pub text: String,
+    /// The IRI the mention stands for: an entity's node, a lexicon entry's IRI.
+    pub iri: Option<NamedNode>,
 }
 
 /// What extraction found in one document.
@@ -173,6 +196,11 @@ pub struct Extractor {
     rules: RuleSet,
     matcher: Matcher,
     rule_names: Vec<Arc<str>>,
+    entity_names: Vec<Arc<str>>,
+    lexicon_names: Vec<Arc<str>>,
+    /// Scratch spaces returned after use: the lazy DFAs' caches warm up once
+    /// per thread, not once per document (that cost ~0.3 ms a document).
+    spare: std::sync::Mutex<Vec<Scratch>>,
     /// Per entity type: the lexicons that are whole alternatives of its pattern
     /// (a mention that is one of their entries takes the entry's IRI or canonical form).
     entity_lexicons: Vec<Vec<usize>>,
@@ -186,6 +214,16 @@ impl Extractor {
             .rules
             .iter()
             .map(|rule| Arc::from(rule.name.as_str()))
+            .collect();
+        let entity_names = rules
+            .entities
+            .iter()
+            .map(|entity| Arc::from(entity.name.as_str()))
+            .collect();
+        let lexicon_names = rules
+            .lexicons
+            .iter()
+            .map(|lexicon| Arc::from(lexicon.name.as_str()))
             .collect();
         let entity_lexicons = rules
             .entities
@@ -206,7 +244,10 @@ impl Extractor {
             rules,
             matcher,
             rule_names,
+            entity_names,
+            lexicon_names,
             entity_lexicons,
+            spare: std::sync::Mutex::new(Vec::new()),
         })
     }
 
@@ -223,6 +264,21 @@ impl Extractor {
     /// Fresh scratch space for one thread.
     pub fn scratch(&self) -> Scratch {
         self.matcher.scratch()
+    }
+
+    /// Runs `work` with a scratch space kept from an earlier call when there
+    /// is one (as many are kept as threads ran at once).
+    pub fn with_scratch<T>(&self, work: impl FnOnce(&mut Scratch) -> T) -> T {
+        let spare = |pool: &std::sync::Mutex<Vec<Scratch>>| {
+            pool.lock().unwrap_or_else(std::sync::PoisonError::into_inner).pop()
+        };
+        let mut scratch = spare(&self.spare).unwrap_or_else(|| self.scratch());
+        let result = work(&mut scratch);
+        self.spare
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(scratch);
+        result
     }
 
     /// Extracts every fact of `document`.
@@ -364,6 +420,7 @@ impl Extractor {
             rule: self.rule_names[found.rule].clone(),
             text: document.text[original_start..original_end].to_owned(),
             sentence_text: Arc::from(&document.text[sentence_original]),
+            mentions: self.mentions(document, normalized, sentence_range, found, chars),
         };
         let mut facts = Vec::new();
         let mut typed: Vec<(usize, NamedNode, String)> = Vec::new();
@@ -419,6 +476,52 @@ impl Extractor {
         let mut seen = std::collections::HashSet::new();
         facts.retain(|fact| seen.insert(fact.triple.clone()));
         facts
+    }
+
+    /// What each bound capture of `found` holds, with original offsets.
+    fn mentions(
+        &self,
+        document: &Document,
+        normalized: &Normalized,
+        sentence_range: &Range<usize>,
+        found: &RuleMatch,
+        chars: &mut CharCounter<'_>,
+    ) -> Arc<[Mention]> {
+        let rule = &self.rules.rules[found.rule];
+        let sentence = &normalized.text[sentence_range.clone()];
+        let mut mentions = Vec::with_capacity(found.captures.len());
+        for (capture, span) in rule.captures.iter().zip(&found.captures) {
+            let Some(span) = span else { continue };
+            let start = normalized.original_offset(sentence_range.start + span.start);
+            let end = normalized.original_offset(sentence_range.start + span.end);
+            let captured = &sentence[span.clone()];
+            let (kind, is_entity, iri) = match capture.kind {
+                CaptureKind::Entity(entity) => (
+                    Some(self.entity_names[entity.0].clone()),
+                    true,
+                    self.entity_node(entity.0, captured).map(|(node, _)| node),
+                ),
+                CaptureKind::Lexicon(lexicon) => (
+                    Some(self.lexicon_names[lexicon.0].clone()),
+                    false,
+                    match self.matcher.lexicon_entry(lexicon, captured) {
+                        Some(EntryTarget::Iri(iri)) => Some(iri.clone()),
+                        _ => None,
+                    },
+                ),
+                CaptureKind::Text => (None, false, None),
+            };
+            mentions.push(Mention {
+                capture: Arc::from(capture.name.as_str()),
+                kind,
+                is_entity,
+                start: chars.count(start),
+                end: chars.count(end),
+                text: document.text[start..end].to_owned(),
+                iri,
+            });
+        }
+        mentions.into()
     }
 
     /// The node of a mention of entity type `entity` and its label.

@@ -37,6 +37,9 @@ pub mod extract;
 pub mod graph;
 pub mod matcher;
 pub mod prefixes;
+#[cfg(feature = "python")]
+#[allow(missing_docs)]
+mod python;
 pub mod provenance;
 pub mod rdf_writer;
 pub mod rules;

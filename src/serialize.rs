@@ -123,6 +123,66 @@ impl<W: Write> FactWriter<W> {
     }
 }
 
+/// The entity mentions of one document's facts, each once, in text order:
+/// `(start, end, mention)`.
+pub fn entity_mentions(facts: &[Fact]) -> Vec<&crate::extract::Mention> {
+    let mut mentions: Vec<&crate::extract::Mention> = facts
+        .iter()
+        .flat_map(|fact| fact.provenance.mentions.iter())
+        .filter(|mention| mention.is_entity)
+        .collect();
+    mentions.sort_by(|a, b| {
+        (a.start, a.end, &a.kind, &a.iri).cmp(&(b.start, b.end, &b.kind, &b.iri))
+    });
+    mentions.dedup_by(|a, b| (a.start, a.end, &a.kind, &a.iri) == (b.start, b.end, &b.kind, &b.iri));
+    mentions
+}
+
+/// Writes the entity mentions of one document's facts, one a line: as TSV
+/// (`document start end type iri text`, no header) or, with `json`, as JSON
+/// objects with those keys.
+pub fn write_mentions(
+    out: &mut impl Write,
+    document: &NamedNode,
+    facts: &[Fact],
+    json: bool,
+) -> io::Result<()> {
+    for mention in entity_mentions(facts) {
+        if json {
+            #[derive(Serialize)]
+            struct Line<'a> {
+                document: &'a str,
+                #[serde(flatten)]
+                mention: JsonMention<'a>,
+            }
+            let line = Line {
+                document: document.as_str(),
+                mention: JsonMention::new(mention),
+            };
+            serde_json::to_writer(&mut *out, &line)?;
+            out.write_all(b"\n")?;
+        } else {
+            let tsv = |text: &str| {
+                text.replace('\\', "\\\\")
+                    .replace('\t', "\\t")
+                    .replace('\n', "\\n")
+                    .replace('\r', "\\r")
+            };
+            writeln!(
+                out,
+                "{}\t{}\t{}\t{}\t{}\t{}",
+                document.as_str(),
+                mention.start,
+                mention.end,
+                mention.kind.as_deref().unwrap_or(""),
+                mention.iri.as_ref().map_or("", NamedNode::as_str),
+                tsv(&mention.text)
+            )?;
+        }
+    }
+    Ok(())
+}
+
 /// A fact as one JSON line: the terms as SPARQL 1.1 JSON results write them
 /// (`{"type": "uri", "value": …}`, literals with `datatype` or `xml:lang`,
 /// blank nodes as `bnode`), then the provenance.
@@ -137,6 +197,34 @@ struct JsonFact<'a> {
     end: usize,
     rule: &'a str,
     text: &'a str,
+    mentions: Vec<JsonMention<'a>>,
+}
+
+/// A capture of the match, in a fact's JSON line (and `--mentions`).
+#[derive(Serialize)]
+pub struct JsonMention<'a> {
+    capture: &'a str,
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    kind: Option<&'a str>,
+    start: usize,
+    end: usize,
+    text: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    iri: Option<&'a str>,
+}
+
+impl<'a> JsonMention<'a> {
+    /// The JSON form of `mention`.
+    pub fn new(mention: &'a crate::extract::Mention) -> Self {
+        JsonMention {
+            capture: &mention.capture,
+            kind: mention.kind.as_deref(),
+            start: mention.start,
+            end: mention.end,
+            text: &mention.text,
+            iri: mention.iri.as_ref().map(NamedNode::as_str),
+        }
+    }
 }
 
 /// A term in the SPARQL 1.1 Query Results JSON Format.
@@ -192,6 +280,7 @@ impl<'a> JsonFact<'a> {
             end: fact.provenance.end,
             rule: &fact.provenance.rule,
             text: &fact.provenance.text,
+            mentions: fact.provenance.mentions.iter().map(JsonMention::new).collect(),
         }
     }
 }

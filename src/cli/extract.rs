@@ -8,7 +8,7 @@ use clap::{Args, ValueEnum};
 use super::{Outcome, Output};
 use crate::ui::documents::{InputArgs, extract_in_order, progress_bar, report_unreadable};
 use crate::ui::rules::load_rules;
-use kgrep::serialize::{FactWriter, Format};
+use kgrep::serialize::{FactWriter, Format, write_mentions};
 
 /// Arguments of `kgrep extract`.
 #[derive(Debug, Args)]
@@ -19,6 +19,7 @@ Examples:
   kgrep extract -r rules.kgr -f jsonl --year 2020 news.txt | jq .rule
   cat article.txt | kgrep extract -r rules.kgr -
   kgrep extract -r rules.kgr --input jsonl -f jsonl articles.jsonl      one {\"id\": …, \"text\": …} a line
+  kgrep extract -r rules.kgr --mentions corpus/ > mentions.tsv           entity mentions with their spans
 
 A directory stands for every file below it. Each document's IRI is
 urn:kgrep:doc:PATH, PATH relative to the directory given (or the file as given).
@@ -37,6 +38,12 @@ pub struct ExtractArgs {
     /// N-Quads: add each match's span, rule and text, and its sentence (see ARCHITECTURE.md).
     #[arg(long)]
     pub provenance: bool,
+
+    /// Write the entity mentions the facts were made from instead of the facts:
+    /// one a line, `document start end type iri text` as TSV (or JSON objects
+    /// with `-f jsonl`); offsets count characters of the original document.
+    #[arg(long)]
+    pub mentions: bool,
 
     /// No progress bar and no warnings about the rules.
     #[arg(short, long)]
@@ -76,11 +83,14 @@ pub fn run(args: &ExtractArgs, output: &Output) -> Result<Outcome> {
             args.format
         );
     }
+    if args.mentions && !matches!(format, Format::NTriples | Format::JsonLines) {
+        anyhow::bail!("--mentions writes TSV, or JSON lines with `-f jsonl`, not {:?}", args.format);
+    }
     let (extractor, _) = load_rules(&args.input.rules, output, args.quiet)?;
     let (sources, bad_records) = args.input.sources(output)?;
-    let stdout = std::io::stdout().lock();
+    let mut mentions_out = args.mentions.then(|| std::io::BufWriter::new(std::io::stdout().lock()));
     let mut writer = FactWriter::new(
-        std::io::BufWriter::new(stdout),
+        std::io::BufWriter::new(std::io::stdout().lock()),
         format,
         args.provenance,
         &extractor.rules().prefixes,
@@ -98,7 +108,15 @@ pub fn run(args: &ExtractArgs, output: &Output) -> Result<Outcome> {
         args.input.year,
         |source, result| match result {
             Ok((document, extraction)) => {
-                writer.write_document(&document.iri, &source.name, &extraction.facts)?;
+                match &mut mentions_out {
+                    Some(out) => write_mentions(
+                        out,
+                        &document.iri,
+                        &extraction.facts,
+                        format == Format::JsonLines,
+                    )?,
+                    None => writer.write_document(&document.iri, &source.name, &extraction.facts)?,
+                }
                 progress.inc(1);
                 Ok(true)
             }
@@ -114,6 +132,9 @@ pub fn run(args: &ExtractArgs, output: &Output) -> Result<Outcome> {
         },
     )?;
     progress.finish_and_clear();
+    if let Some(mut out) = mentions_out {
+        out.flush()?;
+    }
     writer.finish()?.flush()?;
     Ok(outcome)
 }
