@@ -3,7 +3,8 @@
 #   curl -T of the store's N-Quads export into `oxigraph serve` (its /store
 #   endpoint: a bulk load of a file, no replacement semantics), and
 #   `kgrep push` of the same store into a fresh `oxigraph serve` (documents
-#   replaced exactly, facts kept in step with their supports).
+#   replaced exactly, facts kept in step with their supports), and the same
+#   with --graph-store (each graph PUT through the Graph Store Protocol).
 # The store: bench/dense.kgr over People's Daily (the corpus the fetch script gets).
 #
 # Usage: bench/push.sh   (KGREP_NO_BUILD=1 skips `cargo build --release`)
@@ -41,9 +42,12 @@ curl_s=$(seconds curl -fs -X POST -H 'Content-Type: application/n-quads' -T "$wo
 b=$(free_port); serve "$b"
 push_s=$(seconds "$kgrep" push "http://127.0.0.1:$b/query" --store "$work/store")
 again_s=$(seconds "$kgrep" push "http://127.0.0.1:$b/query" --store "$work/store")
+c=$(free_port); serve "$c"
+gsp_s=$(seconds "$kgrep" push "http://127.0.0.1:$c/query" --graph-store "http://127.0.0.1:$c/store" --store "$work/store")
 count() { curl -fs -H 'Accept: text/csv' --data-urlencode "query=$2" "http://127.0.0.1:$1/query" | tail -n 1 | tr -d '\r'; }
 all='SELECT (COUNT(*) AS ?n) WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } FILTER(?g != <urn:kgrep:meta> && ?g != <urn:kgrep:recipe>) } }'
 printf 'store: %s quads (N-Quads export, with prefixes and recipe)\n' "$quads"
 printf 'curl -T all.nq into oxigraph serve: %ss (%s quads/s); server holds %s quads\n' "$curl_s" "$(python3 -c "print(round($quads/$curl_s))")" "$(count "$a" "$all")"
 printf 'kgrep push into oxigraph serve:     %ss (%s quads/s); server holds %s quads\n' "$push_s" "$(python3 -c "print(round($quads/$push_s))")" "$(count "$b" "$all")"
 printf 'kgrep push again (nothing changed): %ss\n' "$again_s"
+printf 'kgrep push --graph-store (GSP PUT a graph a request): %ss (%s quads/s); server holds %s quads\n' "$gsp_s" "$(python3 -c "print(round($quads/$gsp_s))")" "$(count "$c" "$all")"

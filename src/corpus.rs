@@ -263,7 +263,8 @@ pub fn extract_in_order<E>(
                     None => read_document(&source.path, lossy)?,
                 };
                 let document = Document::new(&source.name, text, year);
-                let extraction = extractor.with_scratch(|scratch| extractor.extract(&document, scratch));
+                let extraction =
+                    extractor.with_scratch(|scratch| extractor.extract(&document, scratch));
                 Ok((document, extraction))
             })
             .collect();

@@ -270,7 +270,9 @@ impl Extractor {
     /// is one (as many are kept as threads ran at once).
     pub fn with_scratch<T>(&self, work: impl FnOnce(&mut Scratch) -> T) -> T {
         let spare = |pool: &std::sync::Mutex<Vec<Scratch>>| {
-            pool.lock().unwrap_or_else(std::sync::PoisonError::into_inner).pop()
+            pool.lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .pop()
         };
         let mut scratch = spare(&self.spare).unwrap_or_else(|| self.scratch());
         let result = work(&mut scratch);

@@ -37,10 +37,10 @@ pub mod extract;
 pub mod graph;
 pub mod matcher;
 pub mod prefixes;
+pub mod provenance;
 #[cfg(feature = "python")]
 #[allow(missing_docs)]
 mod python;
-pub mod provenance;
 pub mod rdf_writer;
 pub mod rules;
 pub mod serialize;

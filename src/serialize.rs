@@ -131,10 +131,10 @@ pub fn entity_mentions(facts: &[Fact]) -> Vec<&crate::extract::Mention> {
         .flat_map(|fact| fact.provenance.mentions.iter())
         .filter(|mention| mention.is_entity)
         .collect();
-    mentions.sort_by(|a, b| {
-        (a.start, a.end, &a.kind, &a.iri).cmp(&(b.start, b.end, &b.kind, &b.iri))
-    });
-    mentions.dedup_by(|a, b| (a.start, a.end, &a.kind, &a.iri) == (b.start, b.end, &b.kind, &b.iri));
+    mentions
+        .sort_by(|a, b| (a.start, a.end, &a.kind, &a.iri).cmp(&(b.start, b.end, &b.kind, &b.iri)));
+    mentions
+        .dedup_by(|a, b| (a.start, a.end, &a.kind, &a.iri) == (b.start, b.end, &b.kind, &b.iri));
     mentions
 }
 
@@ -280,7 +280,12 @@ impl<'a> JsonFact<'a> {
             end: fact.provenance.end,
             rule: &fact.provenance.rule,
             text: &fact.provenance.text,
-            mentions: fact.provenance.mentions.iter().map(JsonMention::new).collect(),
+            mentions: fact
+                .provenance
+                .mentions
+                .iter()
+                .map(JsonMention::new)
+                .collect(),
         }
     }
 }

@@ -84,11 +84,16 @@ pub fn run(args: &ExtractArgs, output: &Output) -> Result<Outcome> {
         );
     }
     if args.mentions && !matches!(format, Format::NTriples | Format::JsonLines) {
-        anyhow::bail!("--mentions writes TSV, or JSON lines with `-f jsonl`, not {:?}", args.format);
+        anyhow::bail!(
+            "--mentions writes TSV, or JSON lines with `-f jsonl`, not {:?}",
+            args.format
+        );
     }
     let (extractor, _) = load_rules(&args.input.rules, output, args.quiet)?;
     let (sources, bad_records) = args.input.sources(output)?;
-    let mut mentions_out = args.mentions.then(|| std::io::BufWriter::new(std::io::stdout().lock()));
+    let mut mentions_out = args
+        .mentions
+        .then(|| std::io::BufWriter::new(std::io::stdout().lock()));
     let mut writer = FactWriter::new(
         std::io::BufWriter::new(std::io::stdout().lock()),
         format,
@@ -115,7 +120,9 @@ pub fn run(args: &ExtractArgs, output: &Output) -> Result<Outcome> {
                         &extraction.facts,
                         format == Format::JsonLines,
                     )?,
-                    None => writer.write_document(&document.iri, &source.name, &extraction.facts)?,
+                    None => {
+                        writer.write_document(&document.iri, &source.name, &extraction.facts)?
+                    }
                 }
                 progress.inc(1);
                 Ok(true)

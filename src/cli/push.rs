@@ -26,6 +26,8 @@ Examples:
   kgrep push http://127.0.0.1:8890/sparql --store graph.kgstore --facts-graph urn:kgrep:facts
   kgrep push http://127.0.0.1:7878/query -r examples/zh/news.kgr examples/zh/docs/
   KGREP_PUSH_TOKEN=… kgrep push https://sparql.example.org/query --store graph.kgstore --prune
+  kgrep push http://127.0.0.1:8890/sparql-auth --graph-store http://127.0.0.1:8890/sparql-graph-crud-auth \\
+      --store graph.kgstore --facts-graph urn:kgrep:facts        Virtuoso, KGREP_PUSH_USER/PASSWORD (digest)
 
 ENDPOINT is the server's SPARQL query endpoint; updates go to --update-endpoint
 (default: ENDPOINT with a final /query replaced by /update, as Oxigraph and
@@ -36,7 +38,10 @@ server answers as the local store does: query its default graph, or with
 --facts-graph G, `FROM <G>` or `default-graph-uri=G`. A document whose content
 hash the server already has is skipped; --prune removes the documents the
 server has and the source has not. Credentials come from the environment:
-KGREP_PUSH_TOKEN (bearer) or KGREP_PUSH_USER and KGREP_PUSH_PASSWORD (basic).
+KGREP_PUSH_TOKEN (bearer) or KGREP_PUSH_USER and KGREP_PUSH_PASSWORD (basic or
+digest, as the server asks). With --graph-store, each support and provenance
+graph is PUT there (one request a graph); without it, SPARQL Update carries
+many graphs a request (faster: the default).
 Connection errors and 5xx are retried with backoff; a 4xx stops the push.")]
 pub struct PushArgs {
     /// The server's SPARQL query endpoint.
@@ -46,6 +51,12 @@ pub struct PushArgs {
     /// The server's SPARQL update endpoint.
     #[arg(long, value_name = "URL")]
     pub update_endpoint: Option<String>,
+
+    /// Write each document's graphs through this Graph Store Protocol endpoint
+    /// (PUT and DELETE `?graph=IRI`, e.g. Oxigraph's /store, Virtuoso's
+    /// /sparql-graph-crud-auth); the facts still go by SPARQL Update.
+    #[arg(long, value_name = "URL")]
+    pub graph_store: Option<String>,
 
     /// Push this on-disk store.
     #[arg(
@@ -102,12 +113,15 @@ pub fn run(args: &PushArgs, output: &Output) -> Result<Outcome> {
         .map(NamedNode::new)
         .transpose()
         .context("--facts-graph needs an IRI")?;
-    let remote = Remote::new(
+    let mut remote = Remote::new(
         &args.endpoint,
         &update,
         auth_from_environment(),
         facts_graph,
     );
+    if let Some(graph_store) = &args.graph_store {
+        remote = remote.with_graph_store(graph_store);
+    }
     let on_server = remote.documents()?;
     let documents = store.documents()?;
     let local: std::collections::HashSet<&str> = documents.iter().map(NamedNode::as_str).collect();
@@ -212,7 +226,7 @@ fn auth_from_environment() -> Auth {
         std::env::var("KGREP_PUSH_USER"),
         std::env::var("KGREP_PUSH_PASSWORD"),
     ) {
-        (Ok(user), Ok(password)) => Auth::Basic { user, password },
+        (Ok(user), Ok(password)) => Auth::Password { user, password },
         _ => Auth::None,
     }
 }

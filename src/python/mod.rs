@@ -324,10 +324,8 @@ impl Rules {
                 .map(|d| d.rendered.as_str())
                 .collect::<Vec<_>>()
                 .join("\n");
-            let error = RuleError::new_err(format!(
-                "the rules have {} error(s)\n{text}",
-                errors.len()
-            ));
+            let error =
+                RuleError::new_err(format!("the rules have {} error(s)\n{text}", errors.len()));
             error.value(py).setattr("diagnostics", errors)?;
             return Err(error);
         };

@@ -2,14 +2,18 @@
 //! (its provenance graph and its matches' support graphs) replace the server's
 //! copy exactly, and the facts graph (the server's default graph, or a named
 //! graph) stays what the local store's default graph is: a fact is added with
-//! its first support and removed with its last. Everything is SPARQL 1.1
-//! Update, so one request carries a batch of graphs (the Graph Store
-//! Protocol needs a request per graph, and cannot remove a fact only where
-//! no other graph supports it). Requests are retried with backoff on
-//! connection errors and 5xx; a 4xx is an error that says what the server said.
+//! its first support and removed with its last. By default everything is
+//! SPARQL 1.1 Update, so one request carries a batch of graphs; with a Graph
+//! Store Protocol endpoint each support and provenance graph is PUT (and a
+//! graph a document no longer has is DELETEd), and Update does only what GSP
+//! cannot say: add a fact to the facts graph, remove one no other graph
+//! supports. Requests are retried with backoff on connection errors and 5xx;
+//! a 4xx is an error that says what the server said. Passwords answer the
+//! server's challenge, basic or digest (RFC 7616, the `digest_auth` crate).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use oxigraph::model::{GraphName, NamedNode, Quad};
@@ -22,8 +26,9 @@ pub enum Auth {
     /// No credentials.
     #[default]
     None,
-    /// HTTP basic authentication.
-    Basic {
+    /// A user and a password, sent as the server asks once it has answered
+    /// 401: digest when it offers digest, else basic.
+    Password {
         /// The user.
         user: String,
         /// The password.
@@ -73,10 +78,19 @@ pub struct Remote {
     query_url: String,
     update_url: String,
     auth: Auth,
+    graph_store: Option<String>,
     facts_graph: Option<NamedNode>,
     attempts: u32,
     batch_bytes: usize,
     agent: ureq::Agent,
+    /// The scheme the server asked for, once it has (shared by the threads).
+    challenge: Arc<Mutex<Option<Challenge>>>,
+}
+
+/// What a server answered 401 with.
+enum Challenge {
+    Basic,
+    Digest(Box<digest_auth::WwwAuthenticateHeader>),
 }
 
 /// Up to this many bytes of SPARQL in one update request.
@@ -99,12 +113,21 @@ impl Remote {
         Remote {
             query_url: query_url.to_owned(),
             update_url: update_url.to_owned(),
+            graph_store: None,
             auth,
             facts_graph,
             attempts: 5,
             batch_bytes: DEFAULT_BATCH_BYTES,
             agent,
+            challenge: Arc::default(),
         }
+    }
+
+    /// Writes each document's graphs through this Graph Store Protocol
+    /// endpoint (PUT and DELETE with `?graph=IRI`).
+    pub fn with_graph_store(mut self, url: &str) -> Remote {
+        self.graph_store = Some(url.to_owned());
+        self
     }
 
     /// Sets how many bytes of SPARQL one update request may carry.
@@ -144,6 +167,9 @@ impl Remote {
         document: &NamedNode,
         quads: &[Quad],
     ) -> Result<usize, RemoteError> {
+        if let Some(graph_store) = &self.graph_store {
+            return self.replace_by_graph_store(graph_store, document, quads);
+        }
         let mut requests = self.remove_document(document)?;
         let mut batch = String::new();
         let mut facts = String::new();
@@ -172,7 +198,13 @@ impl Remote {
             self.update(&format!("INSERT DATA {{\n{batch}}}"))?;
             requests += 1;
         }
-        for chunk in chunks(&facts, self.batch_bytes) {
+        Ok(requests + self.insert_facts(&facts)?)
+    }
+
+    /// The facts graph gets `facts` (N-Triples lines). Returns the requests made.
+    fn insert_facts(&self, facts: &str) -> Result<usize, RemoteError> {
+        let mut requests = 0;
+        for chunk in chunks(facts, self.batch_bytes) {
             let data = match &self.facts_graph {
                 Some(graph) => format!("INSERT DATA {{ GRAPH {graph} {{\n{chunk}}} }}"),
                 None => format!("INSERT DATA {{\n{chunk}}}"),
@@ -183,10 +215,101 @@ impl Remote {
         Ok(requests)
     }
 
+    /// [`Remote::replace_document`] over the Graph Store Protocol: the facts
+    /// only this document supports leave the facts graph (Update), the
+    /// support graphs it no longer has are DELETEd, every graph it has is
+    /// PUT (provenance last, so a reader never sees a match without its
+    /// support), then its facts are added (Update).
+    fn replace_by_graph_store(
+        &self,
+        graph_store: &str,
+        document: &NamedNode,
+        quads: &[Quad],
+    ) -> Result<usize, RemoteError> {
+        let mut facts = String::new();
+        let mut graphs: Vec<(&NamedNode, String)> = Vec::new();
+        for quad in quads {
+            let triple = format!("{} {} {} .\n", quad.subject, quad.predicate, quad.object);
+            match &quad.graph_name {
+                GraphName::NamedNode(graph) => match graphs.iter_mut().find(|(g, _)| *g == graph) {
+                    Some((_, text)) => text.push_str(&triple),
+                    None => graphs.push((graph, triple)),
+                },
+                _ => facts.push_str(&triple),
+            }
+        }
+        graphs.sort_by_key(|(graph, _)| *graph == document);
+        self.update(&self.remove_unsupported_facts(document))?;
+        let mut requests = 1;
+        let keep: HashSet<&str> = graphs.iter().map(|(graph, _)| graph.as_str()).collect();
+        for old in self.support_graphs(document)? {
+            if !keep.contains(old.as_str()) {
+                self.graph_request("DELETE", graph_store, &old, None)?;
+                requests += 1;
+            }
+        }
+        requests += 1;
+        for (graph, triples) in &graphs {
+            self.graph_request("PUT", graph_store, graph.as_str(), Some(triples))?;
+            requests += 1;
+        }
+        Ok(requests + self.insert_facts(&facts)?)
+    }
+
+    /// The support graphs the server's provenance graph of `document` names.
+    fn support_graphs(&self, document: &NamedNode) -> Result<Vec<String>, RemoteError> {
+        let query = format!(
+            "SELECT DISTINCT ?m WHERE {{ GRAPH {document} {{ ?m <{}> ?rule }} }}",
+            vocab::term::RULE
+        );
+        let answer = self.select(&query)?;
+        Ok(answer["results"]["bindings"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|binding| binding["m"]["value"].as_str().map(str::to_owned))
+            .collect())
+    }
+
+    /// A Graph Store Protocol request on `graph`: PUT with `triples`
+    /// (N-Triples, sent as Turtle, which every server reads), or DELETE
+    /// (a graph the server does not have is not an error).
+    fn graph_request(
+        &self,
+        method: &str,
+        graph_store: &str,
+        graph: &str,
+        triples: Option<&str>,
+    ) -> Result<(), RemoteError> {
+        let separator = if graph_store.contains('?') { '&' } else { '?' };
+        let url: String = form_urlencoded::Serializer::new(format!("{graph_store}{separator}"))
+            .append_pair("graph", graph)
+            .finish();
+        match self.send(method, &url, "text/turtle", triples.unwrap_or(""), "*/*") {
+            Err(RemoteError::Status { status: 404, .. }) if method == "DELETE" => Ok(()),
+            other => other.map(|_| ()),
+        }
+    }
+
     /// Removes `document` from the server: its facts where no other graph
     /// supports them, its support graphs, its provenance graph. Returns the
     /// requests made.
     pub fn remove_document(&self, document: &NamedNode) -> Result<usize, RemoteError> {
+        let iri = document.as_str();
+        let rule = vocab::term::RULE;
+        let update = format!(
+            "{} ;
+DELETE {{ GRAPH ?m {{ ?s ?p ?o }} }} WHERE {{ GRAPH <{iri}> {{ ?m <{rule}> ?rule }} GRAPH ?m {{ ?s ?p ?o }} }} ;
+DROP SILENT GRAPH <{iri}>",
+            self.remove_unsupported_facts(document)
+        );
+        self.update(&update)?;
+        Ok(1)
+    }
+
+    /// The update that removes from the facts graph the facts `document`'s
+    /// support graphs hold and no other graph does.
+    fn remove_unsupported_facts(&self, document: &NamedNode) -> String {
         let iri = document.as_str();
         let own = format!("{iri}#");
         let facts = match &self.facts_graph {
@@ -198,7 +321,7 @@ impl Remote {
             None => String::new(),
         };
         let rule = vocab::term::RULE;
-        let update = format!(
+        format!(
             "DELETE {{ {facts} }} WHERE {{
   GRAPH <{iri}> {{ ?m <{rule}> ?rule }}
   GRAPH ?m {{ ?s ?p ?o }}
@@ -206,12 +329,8 @@ impl Remote {
     GRAPH ?other {{ ?s ?p ?o }}
     FILTER(?other != <{iri}> && !STRSTARTS(STR(?other), {own:?}){not_facts_graph})
   }}
-}} ;
-DELETE {{ GRAPH ?m {{ ?s ?p ?o }} }} WHERE {{ GRAPH <{iri}> {{ ?m <{rule}> ?rule }} GRAPH ?m {{ ?s ?p ?o }} }} ;
-DROP SILENT GRAPH <{iri}>"
-        );
-        self.update(&update)?;
-        Ok(1)
+}}"
+        )
     }
 
     fn select(&self, query: &str) -> Result<serde_json::Value, RemoteError> {
@@ -220,6 +339,7 @@ DROP SILENT GRAPH <{iri}>"
             .append_pair("query", query)
             .finish();
         let body = self.send(
+            "POST",
             &self.query_url,
             "application/x-www-form-urlencoded",
             &form,
@@ -232,40 +352,54 @@ DROP SILENT GRAPH <{iri}>"
     }
 
     fn update(&self, update: &str) -> Result<(), RemoteError> {
-        self.send(&self.update_url, "application/sparql-update", update, "*/*")
-            .map(|_| ())
+        self.send(
+            "POST",
+            &self.update_url,
+            "application/sparql-update",
+            update,
+            "*/*",
+        )
+        .map(|_| ())
     }
 
-    /// POSTs `body`; retries connection errors and 5xx with backoff.
+    /// Sends `body` with `method`; retries connection errors and 5xx with
+    /// backoff, and answers an authentication challenge (a 401) once.
     fn send(
         &self,
+        method: &str,
         url: &str,
         content_type: &str,
         body: &str,
         accept: &str,
     ) -> Result<String, RemoteError> {
         let mut delay = Duration::from_millis(200);
-        let mut attempt = 0;
+        let (mut attempt, mut challenges) = (0, 0);
         loop {
             attempt += 1;
-            let mut request = self
-                .agent
-                .post(url)
+            let mut request = ureq::http::Request::builder()
+                .method(method)
+                .uri(url)
                 .header("Content-Type", content_type)
                 .header("Accept", accept);
-            match &self.auth {
-                Auth::None => {}
-                Auth::Basic { user, password } => {
-                    let token = base64(&format!("{user}:{password}"));
-                    request = request.header("Authorization", format!("Basic {token}"));
-                }
-                Auth::Bearer(token) => {
-                    request = request.header("Authorization", format!("Bearer {token}"));
-                }
+            if let Some(authorization) = self.authorization(method, url, body) {
+                request = request.header("Authorization", authorization);
             }
-            let (retry, error) = match request.send(body) {
+            let request =
+                request
+                    .body(body.to_owned())
+                    .map_err(|error| RemoteError::Transport {
+                        url: url.to_owned(),
+                        why: error.to_string(),
+                        attempts: attempt,
+                    })?;
+            let (retry, error) = match self.agent.run(request) {
                 Ok(mut response) => {
                     let status = response.status().as_u16();
+                    if status == 401 && challenges < 2 && self.challenged(response.headers()) {
+                        challenges += 1;
+                        attempt -= 1;
+                        continue;
+                    }
                     let text = response.body_mut().read_to_string().unwrap_or_default();
                     if (200..300).contains(&status) {
                         return Ok(text);
@@ -293,6 +427,82 @@ DROP SILENT GRAPH <{iri}>"
             delay = (delay * 2).min(Duration::from_secs(10));
         }
     }
+
+    /// The `Authorization` header for a request, if there are credentials
+    /// (a password only once the server has said how it wants it).
+    fn authorization(&self, method: &str, url: &str, body: &str) -> Option<String> {
+        match &self.auth {
+            Auth::None => None,
+            Auth::Bearer(token) => Some(format!("Bearer {token}")),
+            Auth::Password { user, password } => {
+                let mut challenge = self
+                    .challenge
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner);
+                match challenge.as_mut()? {
+                    Challenge::Basic => {
+                        Some(format!("Basic {}", base64(&format!("{user}:{password}"))))
+                    }
+                    Challenge::Digest(header) => {
+                        let context = digest_auth::AuthContext::new_with_method(
+                            user.as_str(),
+                            password.as_str(),
+                            request_target(url),
+                            Some(body.as_bytes()),
+                            digest_auth::HttpMethod(method.to_owned().into()),
+                        );
+                        header
+                            .respond(&context)
+                            .ok()
+                            .map(|answer| answer.to_header_string())
+                    }
+                }
+            }
+        }
+    }
+
+    /// Takes the challenge of a 401 (digest preferred to basic); whether
+    /// the request is worth sending again.
+    fn challenged(&self, headers: &ureq::http::HeaderMap) -> bool {
+        if !matches!(self.auth, Auth::Password { .. }) {
+            return false;
+        }
+        let offers: Vec<&str> = headers
+            .get_all("www-authenticate")
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .collect();
+        let digest = offers
+            .iter()
+            .filter(|offer| {
+                offer
+                    .trim_start()
+                    .to_ascii_lowercase()
+                    .starts_with("digest")
+            })
+            .find_map(|offer| digest_auth::parse(offer).ok());
+        let challenge = match digest {
+            Some(header) => Challenge::Digest(Box::new(header)),
+            None if offers
+                .iter()
+                .any(|o| o.trim_start().to_ascii_lowercase().starts_with("basic")) =>
+            {
+                Challenge::Basic
+            }
+            None => return false,
+        };
+        *self
+            .challenge
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(challenge);
+        true
+    }
+}
+
+/// The request target of `url` (its path and query), which digest signs.
+fn request_target(url: &str) -> &str {
+    let after_scheme = url.split_once("://").map_or(url, |(_, rest)| rest);
+    after_scheme.find('/').map_or("/", |at| &after_scheme[at..])
 }
 
 /// `text` cut at line ends into pieces of about `size` bytes.
@@ -329,6 +539,15 @@ mod tests {
         );
         assert_eq!(base64("ab"), "YWI=");
         assert_eq!(base64("abc"), "YWJj");
+    }
+
+    #[test]
+    fn digest_signs_the_path_and_query() {
+        assert_eq!(
+            request_target("http://h:8890/sparql-graph-crud-auth?graph=a%23b"),
+            "/sparql-graph-crud-auth?graph=a%23b"
+        );
+        assert_eq!(request_target("http://h:8890"), "/");
     }
 
     #[test]

@@ -440,24 +440,39 @@ fn mentions_have_spans_into_the_original_text() {
         args.extend(extra);
         args.push(docs.to_str().expect("UTF-8 path"));
         let output = kgrep(&args);
-        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
         String::from_utf8(output.stdout).expect("UTF-8")
     };
     let original = |document: &str| -> Vec<char> {
-        let name = document.strip_prefix("urn:kgrep:doc:").expect("document IRI");
-        std::fs::read_to_string(docs.join(name)).expect("document").chars().collect()
+        let name = document
+            .strip_prefix("urn:kgrep:doc:")
+            .expect("document IRI");
+        std::fs::read_to_string(docs.join(name))
+            .expect("document")
+            .chars()
+            .collect()
     };
     let mut nodes = HashSet::new();
     let mut captures = 0;
     for line in run(&["-f", "jsonl"]).lines() {
         let fact: serde_json::Value = serde_json::from_str(line).expect("JSON");
         let text = original(fact["document"].as_str().expect("document"));
-        let (start, end) = (fact["start"].as_u64().unwrap(), fact["end"].as_u64().unwrap());
+        let (start, end) = (
+            fact["start"].as_u64().unwrap(),
+            fact["end"].as_u64().unwrap(),
+        );
         for term in ["subject", "object"] {
             nodes.insert(fact[term]["value"].as_str().expect("value").to_owned());
         }
         for mention in fact["mentions"].as_array().expect("mentions") {
-            let (from, to) = (mention["start"].as_u64().unwrap(), mention["end"].as_u64().unwrap());
+            let (from, to) = (
+                mention["start"].as_u64().unwrap(),
+                mention["end"].as_u64().unwrap(),
+            );
             assert!(start <= from && from < to && to <= end, "{line}");
             let slice: String = text[from as usize..to as usize].iter().collect();
             assert_eq!(slice, mention["text"].as_str().expect("text"), "{line}");
@@ -474,11 +489,16 @@ fn mentions_have_spans_into_the_original_text() {
             panic!("six fields: {row:?}");
         };
         let key = (document, start.parse().unwrap(), end.parse().unwrap());
-        let slice: String = original(document)[key.1 as usize..key.2 as usize].iter().collect();
+        let slice: String = original(document)[key.1 as usize..key.2 as usize]
+            .iter()
+            .collect();
         assert_eq!(slice, text);
         assert!(!kind.is_empty() && nodes.contains(iri), "{row:?}");
         if let Some(previous) = previous.filter(|p| p.0 == document) {
-            assert!(previous < key, "in text order, once: {previous:?} then {key:?}");
+            assert!(
+                previous < key,
+                "in text order, once: {previous:?} then {key:?}"
+            );
         }
         previous = Some(key);
     }

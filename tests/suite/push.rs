@@ -1,7 +1,9 @@
 //! `kgrep push` to real SPARQL servers, started here on loopback with free
-//! ports: `oxigraph serve` (PyPI `oxigraph`) and Virtuoso (Debian
-//! `virtuoso-opensource-7`). After a push, and after a second push of a
-//! changed corpus with `--prune`, the server answers as the local store does.
+//! ports: `oxigraph serve` (PyPI `oxigraph`) by SPARQL Update and by its
+//! Graph Store Protocol endpoint, and Virtuoso (Debian
+//! `virtuoso-opensource-7`) by its digest-authenticated GSP and Update
+//! endpoints. After a push, and after a second push of a changed corpus with
+//! `--prune`, each server answers as the local store does.
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -127,11 +129,11 @@ fn start_oxigraph(dir: &Path) -> Option<(Running, String)> {
         return None;
     }
     let port = free_port();
-    let log = dir.join("oxigraph.log");
+    let log = dir.join(format!("oxigraph-{port}.log"));
     let mut server = Running(
         Command::new("oxigraph")
             .args(["serve", "--location"])
-            .arg(dir.join("oxigraph-db"))
+            .arg(dir.join(format!("oxigraph-{port}")))
             .args(["--bind", &format!("127.0.0.1:{port}")])
             .stdout(std::fs::File::create(&log).expect("log"))
             .stderr(Stdio::null())
@@ -178,17 +180,6 @@ fn start_virtuoso(dir: &Path) -> Option<(Running, String)> {
     );
     let endpoint = format!("http://127.0.0.1:{http}/sparql");
     wait_for(&endpoint, &mut server, &log);
-    // The SPARQL endpoint's anonymous user may update (a test server only).
-    let granted = Command::new("isql-vt")
-        .args([&format!("127.0.0.1:{sql}"), "dba", "dba"])
-        .arg("exec=GRANT SPARQL_UPDATE TO \"SPARQL\"; DB.DBA.RDF_DEFAULT_USER_PERMS_SET ('nobody', 7);")
-        .output()
-        .expect("isql-vt");
-    assert!(
-        granted.status.success(),
-        "{}",
-        String::from_utf8_lossy(&granted.stderr)
-    );
     Some((server, endpoint))
 }
 
@@ -210,10 +201,34 @@ fn build(store: &str, documents: &Path) {
     );
 }
 
-fn push(endpoint: &str, store: &str, extra: &[&str]) -> String {
-    let mut arguments = vec!["push", endpoint, "--store", store, "--prune"];
-    arguments.extend(extra);
-    let output = kgrep(&arguments);
+/// A server to push to: where to push and how, where to ask.
+struct Target {
+    _server: Running,
+    /// The endpoint queries are compared on (anonymous).
+    endpoint: String,
+    facts_graph: Option<&'static str>,
+    /// `kgrep push` arguments after `push`, before `--store`.
+    push: Vec<String>,
+    /// Credentials in the environment.
+    env: Vec<(&'static str, &'static str)>,
+}
+
+fn push(target: &Target, store: &str) -> String {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_kgrep"));
+    command
+        .arg("push")
+        .args(&target.push)
+        .args(["--store", store, "--prune"]);
+    if let Some(graph) = target.facts_graph {
+        command.args(["--facts-graph", graph]);
+    }
+    let output = command
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .env_remove("KGREP_STORE")
+        .envs(target.env.iter().copied())
+        .output()
+        .expect("kgrep runs");
     let said = String::from_utf8_lossy(&output.stderr).into_owned();
     assert!(output.status.success(), "{said}");
     said
@@ -250,14 +265,42 @@ fn same_answers(store: &str, endpoint: &str, facts_graph: Option<&str>) {
 #[test]
 fn a_pushed_store_answers_alike_on_oxigraph_and_virtuoso_and_a_second_push_replaces_exactly() {
     let dir = temp_dir("push");
-    let servers: Vec<(Running, String, Option<&str>)> = [
-        start_oxigraph(&dir).map(|(s, e)| (s, e, None)),
-        start_virtuoso(&dir).map(|(s, e)| (s, e, Some("urn:kgrep:facts"))),
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
-    if servers.is_empty() {
+    let oxigraph = |gsp: bool| {
+        start_oxigraph(&dir).map(|(server, endpoint)| {
+            let mut push = vec![endpoint.clone()];
+            if gsp {
+                push.extend(["--graph-store".into(), endpoint.replace("/query", "/store")]);
+            }
+            Target {
+                _server: server,
+                endpoint,
+                facts_graph: None,
+                push,
+                env: Vec::new(),
+            }
+        })
+    };
+    let virtuoso = start_virtuoso(&dir).map(|(server, endpoint)| {
+        // Writes only as `dba`, by digest: the anonymous user may only read.
+        let push = vec![
+            endpoint.replace("/sparql", "/sparql-auth"),
+            "--graph-store".into(),
+            endpoint.replace("/sparql", "/sparql-graph-crud-auth"),
+        ];
+        let env = vec![("KGREP_PUSH_USER", "dba"), ("KGREP_PUSH_PASSWORD", "dba")];
+        Target {
+            _server: server,
+            endpoint,
+            facts_graph: Some("urn:kgrep:facts"),
+            push,
+            env,
+        }
+    });
+    let targets: Vec<Target> = [oxigraph(false), oxigraph(true), virtuoso]
+        .into_iter()
+        .flatten()
+        .collect();
+    if targets.is_empty() {
         return;
     }
     // A corpus of our own: a copy of the examples' documents.
@@ -272,16 +315,12 @@ fn a_pushed_store_answers_alike_on_oxigraph_and_virtuoso_and_a_second_push_repla
     }
     let store = dir.join("graph.kgstore").to_str().unwrap().to_owned();
     build(&store, &documents);
-    for (_, endpoint, facts_graph) in &servers {
-        let extra: Vec<&str> = facts_graph
-            .iter()
-            .flat_map(|g| ["--facts-graph", g])
-            .collect();
-        let said = push(endpoint, &store, &extra);
+    for target in &targets {
+        let said = push(target, &store);
         assert!(said.contains("3 documents (0 unchanged"), "{said}");
-        same_answers(&store, endpoint, *facts_graph);
+        same_answers(&store, &target.endpoint, target.facts_graph);
         // Again: the server has every document's content already.
-        let said = push(endpoint, &store, &extra);
+        let said = push(target, &store);
         assert!(said.contains("0 documents (3 unchanged"), "{said}");
     }
     // Change the corpus: a document loses a sentence, another goes.
@@ -296,18 +335,34 @@ fn a_pushed_store_answers_alike_on_oxigraph_and_virtuoso_and_a_second_push_repla
     std::fs::write(&hospitals, kept).expect("write");
     std::fs::remove_file(documents.join("community.txt")).expect("remove");
     build(&store, &documents);
-    for (_, endpoint, facts_graph) in &servers {
-        let extra: Vec<&str> = facts_graph
-            .iter()
-            .flat_map(|g| ["--facts-graph", g])
-            .collect();
-        let said = push(endpoint, &store, &extra);
+    for target in &targets {
+        let said = push(target, &store);
         assert!(
             said.contains("1 documents (1 unchanged") && said.contains("1 removed"),
             "{said}"
         );
-        same_answers(&store, endpoint, *facts_graph);
+        same_answers(&store, &target.endpoint, target.facts_graph);
     }
-    drop(servers);
+    // Without the password, Virtuoso's authenticated endpoints refuse.
+    if let Some(target) = targets.iter().find(|t| !t.env.is_empty()) {
+        let output = Command::new(env!("CARGO_BIN_EXE_kgrep"))
+            .arg("push")
+            .args(&target.push)
+            .args([
+                "--store",
+                &store,
+                "--prune",
+                "--facts-graph",
+                "urn:kgrep:other",
+            ])
+            .env("NO_COLOR", "1")
+            .env_remove("KGREP_PUSH_USER")
+            .env_remove("KGREP_PUSH_PASSWORD")
+            .output()
+            .expect("kgrep runs");
+        let said = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success() && said.contains("401"), "{said}");
+    }
+    drop(targets);
     std::fs::remove_dir_all(&dir).ok();
 }

@@ -4,7 +4,7 @@
     from kgrep.spark import extract
 
     spark = SparkSession.builder.getOrCreate()
-    documents = spark.read.json("corpus.jsonl")            # columns id, text
+    documents = spark.read.schema("id STRING, text STRING").json("corpus.jsonl")
     extract(documents, ["rules.kgr"]).write.text("facts.nq")
 
 Each task compiles the rules once per Python worker and runs them on its
