@@ -9,14 +9,16 @@ use std::time::Instant;
 use anstyle::AnsiColor;
 use anyhow::{Context, Result, bail};
 use clap::Args;
-use oxigraph::model::NamedNode;
+use std::collections::HashMap;
+
+use oxigraph::model::{NamedNode, Quad};
 
 use super::{Outcome, Output};
-use crate::ui::documents::{collect_sources, memory_store, progress_bar};
+use crate::ui::documents::{collect_sources, progress_bar};
 use crate::ui::rules::load_rules;
-use kgrep::provenance::rules_fingerprint;
+use kgrep::provenance::{DocumentFacts, document_hash, document_quads, rules_fingerprint};
+use kgrep::store::StoreDir;
 use kgrep::store::remote::{Auth, Remote};
-use kgrep::store::{GraphStore, StoreDir};
 
 /// Arguments of `kgrep push`.
 #[derive(Debug, Args)]
@@ -93,12 +95,22 @@ pub struct PushArgs {
     pub quiet: bool,
 }
 
+/// One document's work for the pushing threads.
+enum Job {
+    /// Push a document of the local store (its dataset is read by the thread).
+    Stored(NamedNode),
+    /// Push a document just extracted: its quads.
+    Extracted(NamedNode, Vec<Quad>),
+    /// Remove a document the source no longer has.
+    Remove(NamedNode),
+}
+
 /// Runs `kgrep push`.
 pub fn run(args: &PushArgs, output: &Output) -> Result<Outcome> {
     let started = Instant::now();
     let store = match (&args.store, args.rules.is_empty()) {
-        (Some(path), true) => StoreDir::open(path)?.reader()?,
-        (_, false) => extracted(args, output)?,
+        (Some(path), true) => Some(StoreDir::open(path)?.reader()?),
+        (_, false) => None,
         (None, true) => bail!("say what to push: --store DIR, or -r RULES DOCS..."),
     };
     let update = args.update_endpoint.clone().unwrap_or_else(|| {
@@ -123,55 +135,51 @@ pub fn run(args: &PushArgs, output: &Output) -> Result<Outcome> {
         remote = remote.with_graph_store(graph_store);
     }
     let on_server = remote.documents()?;
-    let documents = store.documents()?;
-    let local: std::collections::HashSet<&str> = documents.iter().map(NamedNode::as_str).collect();
-    let mut todo = Vec::new();
-    let mut unchanged = 0;
-    for document in &documents {
-        let hash = store.document_hash(document)?;
-        match (hash, on_server.get(document.as_str())) {
-            (Some(hash), Some(theirs)) if hash == *theirs => unchanged += 1,
-            _ => todo.push(document.clone()),
-        }
-    }
-    let gone: Vec<NamedNode> = if args.prune {
-        on_server
-            .keys()
-            .filter(|document| !local.contains(document.as_str()))
-            .map(|document| NamedNode::new_unchecked(document.clone()))
-            .collect()
-    } else {
-        Vec::new()
-    };
-    let progress = progress_bar(todo.len() + gone.len(), args.quiet, "documents");
-    let (next, quads, requests) = (
+    let (quads, requests, pushed, unchanged, removed) = (
+        AtomicUsize::new(0),
+        AtomicUsize::new(0),
         AtomicUsize::new(0),
         AtomicUsize::new(0),
         AtomicUsize::new(0),
     );
-    let failure = Mutex::new(None);
-    std::thread::scope(|scope| {
+    let failure: Mutex<Option<anyhow::Error>> = Mutex::new(None);
+    let failed = || failure.lock().expect("lock").is_some();
+    let progress = progress_bar(0, args.quiet, "documents");
+    // A bounded queue: memory holds at most a few documents' quads.
+    let (sender, receiver) = std::sync::mpsc::sync_channel::<Job>(usize::from(args.concurrency));
+    let receiver = Mutex::new(receiver);
+    std::thread::scope(|scope| -> Result<()> {
         for _ in 0..args.concurrency {
             scope.spawn(|| {
                 loop {
-                    let index = next.fetch_add(1, Ordering::Relaxed);
-                    if index >= todo.len() + gone.len() || failure.lock().expect("lock").is_some() {
-                        return;
+                    let job = receiver.lock().expect("lock").recv();
+                    let Ok(job) = job else { return };
+                    if failed() {
+                        continue;
                     }
-                    let result = if let Some(document) = todo.get(index) {
-                        store
-                            .document_dataset(document)
+                    let result = match job {
+                        Job::Stored(document) => store
+                            .as_ref()
+                            .expect("a store")
+                            .document_dataset(&document)
                             .map_err(anyhow::Error::from)
                             .and_then(|dataset| {
                                 quads.fetch_add(dataset.len(), Ordering::Relaxed);
-                                Ok(remote.replace_document(document, &dataset)?)
+                                Ok(remote.replace_document(&document, &dataset)?)
                             })
-                            .with_context(|| format!("cannot push `{document}`"))
-                    } else {
-                        let document = &gone[index - todo.len()];
-                        remote
-                            .remove_document(document)
-                            .with_context(|| format!("cannot remove `{document}` from the server"))
+                            .with_context(|| format!("cannot push `{document}`")),
+                        Job::Extracted(document, dataset) => {
+                            quads.fetch_add(dataset.len(), Ordering::Relaxed);
+                            remote
+                                .replace_document(&document, &dataset)
+                                .with_context(|| format!("cannot push `{document}`"))
+                        }
+                        Job::Remove(document) => {
+                            removed.fetch_add(1, Ordering::Relaxed);
+                            remote.remove_document(&document).with_context(|| {
+                                format!("cannot remove `{document}` from the server")
+                            })
+                        }
                     };
                     match result {
                         Ok(made) => {
@@ -185,7 +193,54 @@ pub fn run(args: &PushArgs, output: &Output) -> Result<Outcome> {
                 }
             });
         }
-    });
+        let send = |job: Job| {
+            progress.inc_length(1);
+            sender
+                .send(job)
+                .map_err(|_| anyhow::anyhow!("the pushing threads stopped"))
+        };
+        let mut local = std::collections::HashSet::new();
+        match &store {
+            Some(store) => {
+                for document in store.documents()? {
+                    let hash = store.document_hash(&document)?;
+                    local.insert(document.as_str().to_owned());
+                    match (hash, on_server.get(document.as_str())) {
+                        (Some(hash), Some(theirs)) if hash == *theirs => {
+                            unchanged.fetch_add(1, Ordering::Relaxed);
+                        }
+                        _ => {
+                            pushed.fetch_add(1, Ordering::Relaxed);
+                            send(Job::Stored(document))?;
+                        }
+                    }
+                    if failed() {
+                        break;
+                    }
+                }
+            }
+            None => extract_and_send(args, output, &on_server, |document, dataset| {
+                local.insert(document.as_str().to_owned());
+                match dataset {
+                    Some(dataset) => {
+                        pushed.fetch_add(1, Ordering::Relaxed);
+                        send(Job::Extracted(document, dataset))?;
+                    }
+                    None => {
+                        unchanged.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+                Ok(!failed())
+            })?,
+        }
+        if args.prune && !failed() {
+            for document in on_server.keys().filter(|d| !local.contains(d.as_str())) {
+                send(Job::Remove(NamedNode::new_unchecked(document.clone())))?;
+            }
+        }
+        drop(sender);
+        Ok(())
+    })?;
     progress.finish_and_clear();
     if let Some(error) = failure.into_inner().expect("lock") {
         return Err(error);
@@ -197,9 +252,10 @@ pub fn run(args: &PushArgs, output: &Output) -> Result<Outcome> {
             "pushed",
             AnsiColor::Green,
             &format!(
-                "{} documents ({unchanged} unchanged, skipped), {} removed; {quads} quads in {} requests to {update}; {seconds:.2}s ({:.0} quads/s)",
-                todo.len(),
-                gone.len(),
+                "{} documents ({} unchanged, skipped), {} removed; {quads} quads in {} requests to {update}; {seconds:.2}s ({:.0} quads/s)",
+                pushed.into_inner(),
+                unchanged.into_inner(),
+                removed.into_inner(),
                 requests.into_inner(),
                 quads as f64 / seconds.max(1e-9)
             ),
@@ -208,13 +264,38 @@ pub fn run(args: &PushArgs, output: &Output) -> Result<Outcome> {
     Ok(Outcome::Success)
 }
 
-/// The store of what the rules extract from the documents (in memory).
-fn extracted(args: &PushArgs, output: &Output) -> Result<GraphStore> {
+/// Extracts the documents with the rules, one run at a time, and hands each
+/// to `each` with its quads in the store's layout — or `None` when the server
+/// has its content already (same hash as a build would record).
+fn extract_and_send(
+    args: &PushArgs,
+    output: &Output,
+    on_server: &HashMap<String, String>,
+    mut each: impl FnMut(NamedNode, Option<Vec<Quad>>) -> Result<bool>,
+) -> Result<()> {
     let (extractor, sources_map) = load_rules(&args.rules, output, true)?;
     let fingerprint = rules_fingerprint(&sources_map, None);
     let sources = collect_sources(&args.documents)?;
     kgrep::corpus::check_distinct_names(&sources)?;
-    memory_store(&extractor, &sources, Some(&fingerprint))
+    kgrep::corpus::extract_in_order(&extractor, &sources, false, None, |source, result| {
+        let (document, extraction) = result?;
+        let hash = document_hash(&fingerprint, &document.text);
+        if on_server.get(document.iri.as_str()) == Some(&hash) {
+            return each(document.iri, None);
+        }
+        let facts = DocumentFacts {
+            iri: &document.iri,
+            path: &source.name,
+            sha256: Some(&hash),
+            facts: &extraction.facts,
+        };
+        let mut dataset = Vec::new();
+        document_quads(&facts, true, |quad| {
+            dataset.push(quad);
+            Ok::<_, anyhow::Error>(())
+        })?;
+        each(document.iri.clone(), Some(dataset))
+    })
 }
 
 /// Credentials from the environment, never from the command line.

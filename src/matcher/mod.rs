@@ -48,6 +48,8 @@ pub struct Matcher {
     full_masks: Vec<u8>,
     /// Rules without triggers: they run on every sentence.
     untriggered: Vec<usize>,
+    /// For each rule, its trigger sets (for `kgrep try`).
+    rule_triggers: Vec<Vec<Vec<String>>>,
     /// Lexicon entries, normalised, for `in` constraints.
     lexicon_entries: Vec<HashMap<String, EntryTarget>>,
     /// Entity constraints, compiled.
@@ -80,6 +82,7 @@ struct CompiledConstraint {
     capture: Option<CaptureId>,
     negated: bool,
     test: CompiledTest,
+    origin: crate::rules::Origin,
 }
 
 #[derive(Debug)]
@@ -120,6 +123,13 @@ pub struct Scratch {
     captures: Vec<Captures>,
 }
 
+/// How much rejected candidate text a rule may retry in one sentence, per
+/// byte of the sentence (see [`Matcher::find_all`]).
+pub const RETRY_BUDGET_PER_BYTE: usize = 4;
+
+/// The retry budget of a short sentence, in bytes.
+pub const RETRY_BUDGET_MIN: usize = 16 * 1024;
+
 /// One match of one rule in one sentence. Spans are byte ranges in the
 /// normalised sentence.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -143,6 +153,8 @@ pub struct Rejection {
     pub span: Range<usize>,
     /// Which constraint failed, in words.
     pub reason: String,
+    /// Where that constraint is written, when a `where` rejected it.
+    pub constraint: Option<crate::rules::Origin>,
 }
 
 impl Matcher {
@@ -153,6 +165,7 @@ impl Matcher {
         let mut trigger_rules: Vec<Vec<(usize, u8)>> = Vec::new();
         let mut full_masks = Vec::new();
         let mut untriggered = Vec::new();
+        let mut rule_triggers = Vec::new();
         let lexicon_entries: Vec<HashMap<String, EntryTarget>> = rules
             .lexicons
             .iter()
@@ -222,6 +235,7 @@ impl Matcher {
             if sets.is_empty() {
                 untriggered.push(index);
             }
+            rule_triggers.push(sets.clone());
             full_masks.push(((1u16 << sets.len()) - 1) as u8);
             for (bit, set) in sets.into_iter().enumerate() {
                 for literal in set {
@@ -277,6 +291,7 @@ impl Matcher {
             trigger_rules,
             full_masks,
             untriggered,
+            rule_triggers,
             lexicon_entries,
             entity_constraints,
             entity_normalizers,
@@ -390,6 +405,14 @@ impl Matcher {
     /// Every match of rule `rule` in `sentence`: leftmost-longest, not
     /// overlapping, passing every constraint. Rejected candidates go to
     /// `rejections` when it is given.
+    ///
+    /// A rejected candidate is retried with every shorter end, then from the
+    /// next start; that search is bounded: the candidates rejected in one
+    /// sentence may hold at most [`RETRY_BUDGET_PER_BYTE`] times the
+    /// sentence's length in text (at least [`RETRY_BUDGET_MIN`] bytes), after
+    /// which the rule gives up on the sentence (and `try` says so). Each
+    /// candidate costs time linear in its length, so a rule costs time linear
+    /// in the sentence, whatever its constraints.
     pub fn find_all(
         &self,
         rule: usize,
@@ -400,7 +423,8 @@ impl Matcher {
         let compiled = &self.rules[rule];
         let mut matches = Vec::new();
         let mut at = 0;
-        while at <= sentence.len() {
+        let mut budget = (RETRY_BUDGET_PER_BYTE * sentence.len()).max(RETRY_BUDGET_MIN);
+        'starts: while at <= sentence.len() {
             let input = Input::new(sentence).range(at..);
             let Some(found) = compiled.find.search_with(&mut scratch.find[rule], &input) else {
                 break;
@@ -424,18 +448,38 @@ impl Matcher {
                 }
                 let inside = end < sentence.len();
                 let candidate = self.assign(rule, &sentence[..end], start, inside, scratch);
-                match candidate.and_then(|candidate| self.check(rule, sentence, candidate)) {
+                match candidate
+                    .map_err(|reason| (reason, None))
+                    .and_then(|candidate| self.check(rule, sentence, candidate))
+                {
                     Ok(found) => {
                         accepted = Some(found);
                         break;
                     }
                     Err(reason) => {
                         if let Some(rejections) = rejections.as_deref_mut() {
+                            let (reason, constraint) = reason;
                             rejections.push(Rejection {
                                 rule,
                                 span: start..end,
                                 reason,
+                                constraint,
                             });
+                        }
+                        budget = budget.saturating_sub(end - start);
+                        if budget == 0 {
+                            if let Some(rejections) = rejections.as_deref_mut() {
+                                rejections.push(Rejection {
+                                    rule,
+                                    span: start..end,
+                                    reason: format!(
+                                        "gave up on the rest of the sentence: its rejected candidates reached the retry budget ({}× the sentence's length)",
+                                        RETRY_BUDGET_PER_BYTE
+                                    ),
+                                    constraint: None,
+                                });
+                            }
+                            break 'starts;
                         }
                         limit = end - 1;
                     }
@@ -511,14 +555,21 @@ impl Matcher {
         })
     }
 
-    /// Applies entity and rule constraints.
-    fn check(&self, rule: usize, sentence: &str, found: RuleMatch) -> Result<RuleMatch, String> {
+    /// Applies entity and rule constraints; a failure says why and names the
+    /// constraint.
+    fn check(
+        &self,
+        rule: usize,
+        sentence: &str,
+        found: RuleMatch,
+    ) -> Result<RuleMatch, (String, Option<crate::rules::Origin>)> {
         for (entity, span) in &found.entities {
             let text = self.entity_text(*entity, &sentence[span.clone()]);
             for constraint in &self.entity_constraints[entity.0] {
                 if !self.holds(constraint, &text) {
-                    return Err(format!(
-                        "entity mention \"{text}\" fails a `where` of its entity type"
+                    return Err((
+                        format!("entity mention \"{text}\" fails a `where` of its entity type"),
+                        Some(constraint.origin),
                     ));
                 }
             }
@@ -533,10 +584,19 @@ impl Matcher {
             let text = &sentence[span.clone()];
             if !self.holds(constraint, text) {
                 let name = &self.rules[rule].capture_names[capture.0];
-                return Err(format!("${name} = \"{text}\" fails a `where` constraint"));
+                return Err((
+                    format!("${name} = \"{text}\" fails a `where` constraint"),
+                    Some(constraint.origin),
+                ));
             }
         }
         Ok(found)
+    }
+
+    /// The sets of (normalised) literals every match of rule `rule` holds one
+    /// of each; a sentence without one of each is not tried.
+    pub fn trigger_sets(&self, rule: usize) -> &[Vec<String>] {
+        &self.rule_triggers[rule]
     }
 
     /// How far rule `rule` gets in `sentence`: the most leading parts of its
@@ -694,6 +754,7 @@ fn compile_constraints(
                 capture: constraint.capture,
                 negated: constraint.negated,
                 test,
+                origin: constraint.origin,
             })
         })
         .collect()

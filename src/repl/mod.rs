@@ -42,6 +42,8 @@ pub struct Session {
     prefixes: Vec<(String, String)>,
     rule_files: Vec<PathBuf>,
     extractor: Option<Extractor>,
+    /// The rule files' text, for `.try` to quote and locate constraints.
+    rule_sources: kgrep::source::SourceMap,
     loaded: Vec<PathBuf>,
     mode: ResultFormat,
     /// One field a line (`.mode line`, `.x`).
@@ -84,10 +86,12 @@ impl Session {
     /// A session on `store`; `rule_files` are compiled for `.load` and `.try`.
     pub fn new(store: GraphStore, rule_files: Vec<PathBuf>, output: Output) -> Result<Session> {
         let mut prefixes = store.prefixes()?;
+        let mut rule_sources = kgrep::source::SourceMap::new();
         let extractor = if rule_files.is_empty() {
             None
         } else {
-            let (extractor, _) = load_rules(&rule_files, &output, true)?;
+            let (extractor, sources) = load_rules(&rule_files, &output, true)?;
+            rule_sources = sources;
             for pair in &extractor.rules().prefixes {
                 if !prefixes.contains(pair) {
                     prefixes.push(pair.clone());
@@ -107,6 +111,7 @@ impl Session {
             prefixes,
             rule_files,
             extractor,
+            rule_sources,
             loaded: Vec::new(),
             mode,
             expanded: false,
@@ -565,7 +570,12 @@ impl Session {
                     .extractor
                     .as_ref()
                     .context("no rules: use .rules FILE first")?;
-                let text = crate::ui::explain::explain(extractor, rest, None);
+                let text = crate::ui::explain::explain(
+                    extractor,
+                    &self.rule_sources,
+                    rest,
+                    &crate::ui::explain::Options::default(),
+                );
                 self.write(text.as_bytes())?;
             }
             Command::Why => self.why(rest)?,
@@ -703,7 +713,8 @@ impl Session {
             .map(|e| e.rules().rules.iter().map(|r| r.name.clone()).collect())
             .unwrap_or_default();
         let per_rule_before = self.triples_per_rule()?;
-        let (extractor, _) = load_rules(&self.rule_files, &self.output, true)?;
+        let (extractor, sources) = load_rules(&self.rule_files, &self.output, true)?;
+        self.rule_sources = sources;
         let after: Vec<String> = extractor
             .rules()
             .rules

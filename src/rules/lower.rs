@@ -1347,6 +1347,10 @@ impl Lowerer<'_> {
                 capture,
                 test,
                 negated,
+                origin: Origin {
+                    file,
+                    span: constraint.span,
+                },
             });
         }
         lowered

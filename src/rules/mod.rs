@@ -222,6 +222,8 @@ pub struct Constraint {
     pub test: ConstraintTest,
     /// Whether the test is negated (`not`).
     pub negated: bool,
+    /// Where it is written (the whole `where` clause's constraint).
+    pub origin: Origin,
 }
 
 /// The test of a [`Constraint`].

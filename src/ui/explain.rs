@@ -6,10 +6,30 @@ use unicode_width::UnicodeWidthStr;
 
 use super::rules::shorten;
 use kgrep::extract::Document;
+use kgrep::rules::{Pattern, RuleSet};
+use kgrep::source::SourceMap;
 
-/// What `kgrep try` (and the REPL's `.try`) shows about `text`.
-pub fn explain(extractor: &kgrep::extract::Extractor, text: &str, year: Option<i32>) -> String {
+/// What to show.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// The year of dates written without one.
+    pub year: Option<i32>,
+    /// Only these rules (indexes); all when empty.
+    pub only: Vec<usize>,
+}
+
+/// What `kgrep try` (and the REPL's `.try`) shows about `text`; `sources`
+/// holds the rule files, to quote and locate the `where` that rejected a
+/// candidate.
+pub fn explain(
+    extractor: &kgrep::extract::Extractor,
+    sources: &SourceMap,
+    text: &str,
+    options: &Options,
+) -> String {
     let text = text.to_owned();
+    let year = options.year;
+    let shown = |rule: usize| options.only.is_empty() || options.only.contains(&rule);
     let rules = extractor.rules();
     let short = |term: &str| shorten(term, &rules.prefixes);
     let document = Document::new("try", text, year);
@@ -32,7 +52,18 @@ pub fn explain(extractor: &kgrep::extract::Extractor, text: &str, year: Option<i
             bold.render(),
             bold.render_reset()
         ));
-        for explained in trace.matches.iter().filter(|m| m.sentence == index) {
+        if sentence != original {
+            out.push_str(&format!(
+                "  {}normalised (what the rules see): {sentence}{}\n",
+                dim.render(),
+                dim.render_reset()
+            ));
+        }
+        for explained in trace
+            .matches
+            .iter()
+            .filter(|m| m.sentence == index && shown(m.found.rule))
+        {
             let found = &explained.found;
             let rule = &rules.rules[found.rule];
             fired[found.rule] |= explained.kept;
@@ -82,22 +113,39 @@ pub fn explain(extractor: &kgrep::extract::Extractor, text: &str, year: Option<i
                 ));
             }
         }
-        for (_, rejection) in trace.rejections.iter().filter(|(s, _)| *s == index) {
+        for (_, rejection) in trace
+            .rejections
+            .iter()
+            .filter(|(s, r)| *s == index && shown(r.rule))
+        {
             let rule = &rules.rules[rejection.rule];
+            let written = rejection.constraint.map(|origin| {
+                let file = sources.file(origin.file);
+                let at = file.line_col(origin.span.start);
+                format!(
+                    " — `{}` ({}:{}:{})",
+                    file.slice(origin.span).trim(),
+                    file.name,
+                    at.line,
+                    at.column
+                )
+            });
             out.push_str(&format!(
-                "  {}rule {} rejected \"{}\": {}{}\n",
+                "  {}rule {} rejected \"{}\": {}{}{}\n",
                 dim.render(),
                 rule.name,
                 &sentence[rejection.span.clone()],
                 rejection.reason,
+                written.unwrap_or_default(),
                 dim.render_reset()
             ));
         }
     }
     let silent: Vec<usize> = (0..rules.rules.len())
-        .filter(|&rule| !fired[rule] && !dropped[rule])
+        .filter(|&rule| !fired[rule] && !dropped[rule] && shown(rule))
         .collect();
-    for rule in (0..rules.rules.len()).filter(|&rule| !fired[rule] && dropped[rule]) {
+    for rule in (0..rules.rules.len()).filter(|&rule| !fired[rule] && dropped[rule] && shown(rule))
+    {
         out.push_str(&format!(
             "{}rule {} matched, but every match lost to a higher-priority rule{}\n",
             dim.render(),
@@ -122,8 +170,19 @@ pub fn explain(extractor: &kgrep::extract::Extractor, text: &str, year: Option<i
             .map(|(i, _)| i)
             .collect();
         if triggered.is_empty() {
+            let missing: Vec<String> = extractor
+                .matcher()
+                .trigger_sets(rule)
+                .iter()
+                .filter(|set| {
+                    !set.iter()
+                        .any(|word| trace.normalized.text.contains(word.as_str()))
+                })
+                .map(|set| words(set, rules))
+                .collect();
             out.push_str(&format!(
-                "  {name}: the text lacks words it needs (a word of each of its trigger sets)\n"
+                "  {name}: the text lacks words it needs: {}\n",
+                missing.join("; and ")
             ));
             continue;
         }
@@ -141,10 +200,88 @@ pub fn explain(extractor: &kgrep::extract::Extractor, text: &str, year: Option<i
         match best {
             Some((parts, total, index, span)) => {
                 let sentence = &trace.normalized.text[trace.sentences[index].clone()];
-                out.push_str(&format!("  {name}: got through {parts} of {total} parts of its pattern, as far as \"{}\" (sentence {index})\n", &sentence[span]));
+                let next = match &rules.rules[rule].pattern {
+                    Pattern::Concat(items) if parts < items.len() => {
+                        format!("; then it expected {}", describe(&items[parts], rules))
+                    }
+                    _ => String::new(),
+                };
+                out.push_str(&format!("  {name}: got through {parts} of {total} parts of its pattern, as far as \"{}\" (sentence {index}){next}\n", &sentence[span]));
             }
             None => out.push_str(&format!("  {name}: a trigger word is there, but not even the first part of the pattern matches\n")),
         }
     }
     out
+}
+
+/// A trigger set in words: its literals (the first few) and the lexicon it
+/// is, when it is one.
+fn words(set: &[String], rules: &RuleSet) -> String {
+    const SHOWN: usize = 6;
+    let mut listed: Vec<String> = set.iter().take(SHOWN).map(|w| format!("“{w}”")).collect();
+    if set.len() > SHOWN {
+        listed.push(format!("… ({} words)", set.len()));
+    }
+    let lexicon = rules.lexicons.iter().find(|lexicon| {
+        let mut entries: Vec<String> = lexicon
+            .entries
+            .iter()
+            .map(|entry| kgrep::text::normalize_str(&entry.text))
+            .collect();
+        entries.sort();
+        entries.dedup();
+        entries == set
+    });
+    let from = lexicon
+        .map(|l| format!(" (lexicon {})", l.name))
+        .unwrap_or_default();
+    format!("one of {}{from}", listed.join(", "))
+}
+
+/// A part of a pattern in words, for "it expected …".
+fn describe(pattern: &Pattern, rules: &RuleSet) -> String {
+    match pattern {
+        Pattern::Literal(text) => format!("“{text}”"),
+        Pattern::Class(class) if class.ranges().len() <= 4 => {
+            let ranges: String = class
+                .ranges()
+                .iter()
+                .map(|r| match r.start() == r.end() {
+                    true => r.start().to_string(),
+                    false => format!("{}-{}", r.start(), r.end()),
+                })
+                .collect();
+            format!("a character of [{ranges}]")
+        }
+        Pattern::Class(_) => "a character of its class".into(),
+        Pattern::Any => "any character".into(),
+        Pattern::Start => "the start of the sentence".into(),
+        Pattern::End => "the end of the sentence".into(),
+        Pattern::Concat(parts) => parts
+            .first()
+            .map_or_else(|| "nothing".into(), |first| describe(first, rules)),
+        Pattern::Alternation(branches) => {
+            let shown: Vec<String> = branches
+                .iter()
+                .take(4)
+                .map(|b| describe(b, rules))
+                .collect();
+            let more = if branches.len() > 4 { " or …" } else { "" };
+            format!("{}{more}", shown.join(" or "))
+        }
+        Pattern::Repeat { inner, min, max } => {
+            let inner = describe(inner, rules);
+            match (min, max) {
+                (0, Some(1)) => format!("optionally {inner}"),
+                (0, None) => format!("any number of {inner}"),
+                (1, None) => format!("one or more of {inner}"),
+                (min, None) => format!("{min} or more of {inner}"),
+                (min, Some(max)) if min == max => format!("{min} of {inner}"),
+                (min, Some(max)) => format!("{min} to {max} of {inner}"),
+            }
+        }
+        Pattern::Lexicon(id) => format!("a word of lexicon {}", rules.lexicons[id.0].name),
+        Pattern::Entity(id) => format!("a mention of entity type {}", rules.entities[id.0].name),
+        Pattern::Capture { inner, .. } => describe(inner, rules),
+    }
 }

@@ -184,3 +184,73 @@ fn iris_in_tables_paste_back_into_queries() {
     }
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// `kgrep try` names what stopped a rule: the trigger words the text lacks,
+/// the `where` that rejected a candidate (quoted and located), the part of
+/// the pattern it expected next; shows the normalised sentence; `--rule`
+/// narrows it to one rule; and a rule whose constraint rejects everything
+/// gives up within its retry budget.
+#[test]
+fn try_names_missing_words_rejecting_wheres_and_what_was_expected() {
+    let dir = crate::support::temp_dir("try");
+    let rules = dir.join("r.kgr");
+    std::fs::write(
+        &rules,
+        "prefix ex: <http://e/>\n\
+         lexicon Verb = \"成立\", \"组建\"\n\
+         entity Team a ex:Team = \\p{Han}{2,4} \"突击队\" iri ex:t/{text}\n\
+         rule formed = $org:(\\p{Han}{2,8}) Verb $team:Team where $org not contains \"的\" => ex:x ex:formed $team\n\
+         rule size = $t:Team \"有\" $n:([0-9]+) \"人\" => $t ex:size $n|number\n\
+         rule sent = $t:Team \"进驻\" $h:(\\p{Han}{2,8} \"医院\") => $t ex:deployedTo ex:h\n\
+         rule never = $x:(\\p{Han}{1,1000}) where $x contains \"龘\" => ex:a ex:b ex:c\n",
+    )
+    .expect("write");
+    let rules = rules.to_str().expect("UTF-8");
+    let run = |args: &[&str]| {
+        let mut all = vec!["try", "-r", rules];
+        all.extend(args);
+        let output = kgrep(&all);
+        (
+            output.status.code(),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    };
+    let (code, out, _) =
+        run(&["公司的党委成立党员突击队。党员突击队有４６名队员。党员突击队有许多人。"]);
+    assert_eq!(code, Some(0));
+    for expected in [
+        "$org = \"公司的党委\" fails a `where` constraint — `$org not contains \"的\"` (",
+        "r.kgr:4:57)",
+        "normalised (what the rules see): 党员突击队有46名队员。",
+        "sent: the text lacks words it needs: one of “医院”; and one of “进驻”",
+        "size: got through 2 of 4 parts of its pattern, as far as \"党员突击队有\" (sentence 2); then it expected one or more of a character of [0-9]",
+    ] {
+        assert!(out.contains(expected), "missing {expected:?} in:\n{out}");
+    }
+    let (_, only, _) = run(&["--rule", "sent", "公司的党委成立党员突击队。"]);
+    assert!(
+        only.contains("sent:") && !only.contains("rule formed") && !only.contains("size"),
+        "{only}"
+    );
+    let (code, _, said) = run(&["--rule", "snet", "x"]);
+    assert_eq!(code, Some(2));
+    assert!(
+        said.contains("no rule is named `snet` (did you mean `sent`?)"),
+        "{said}"
+    );
+    // 1,300 Han characters, one sentence: every candidate fails `contains "龘"`.
+    let long: String = "党员突击队成立于社区医院附近"
+        .chars()
+        .cycle()
+        .take(1300)
+        .collect();
+    let (code, out, _) = run(&["--rule", "never", &long]);
+    assert_eq!(code, Some(0));
+    assert!(
+        out.contains("gave up on the rest of the sentence"),
+        "{}",
+        &out[..out.len().min(2000)]
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

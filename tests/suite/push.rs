@@ -363,6 +363,30 @@ fn a_pushed_store_answers_alike_on_oxigraph_and_virtuoso_and_a_second_push_repla
         let said = String::from_utf8_lossy(&output.stderr);
         assert!(!output.status.success() && said.contains("401"), "{said}");
     }
+    // Straight from rules and documents, no local store: the same graph, and
+    // the same content hashes as a build records.
+    if let Some(target) = oxigraph(false) {
+        let docs = documents.to_str().unwrap();
+        let push_rules = || {
+            let output = kgrep(&[
+                "push",
+                &target.endpoint,
+                "-r",
+                "examples/zh/news.kgr",
+                docs,
+                "--prune",
+            ]);
+            let said = String::from_utf8_lossy(&output.stderr).into_owned();
+            assert!(output.status.success(), "{said}");
+            said
+        };
+        let said = push_rules();
+        assert!(said.contains("2 documents (0 unchanged"), "{said}");
+        same_answers(&store, &target.endpoint, None);
+        let said = push(&target, &store);
+        assert!(said.contains("0 documents (2 unchanged"), "{said}");
+        assert!(push_rules().contains("0 documents (2 unchanged"));
+    }
     drop(targets);
     std::fs::remove_dir_all(&dir).ok();
 }
