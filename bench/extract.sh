@@ -101,3 +101,33 @@ PY
 p1=$(best_of env RAYON_NUM_THREADS=1 "$kgrep" extract -q -r "$work/pathological.kgr" "$work/one.txt")
 p2=$(best_of env RAYON_NUM_THREADS=1 "$kgrep" extract -q -r "$work/pathological.kgr" "$work/two.txt")
 echo "pathological rule ((\\p{Han}+)+)+: 1 MB ${p1}s, 2 MB ${p2}s (ratio $(calc "$p2 / $p1"))"
+
+# 5. Constraints that reject nearly every candidate (issue 10, item 5), on
+#    1 MB of random Han text (characters of People's Daily, shuffled, cut
+#    into sentences of about 1,365 characters): an entity whose `where`
+#    needs a character the text lacks, and a length bound over two captures.
+python3 - "$text" "$work/random.txt" <<'PY'
+import random, sys
+han = [c for c in open(sys.argv[1], encoding="utf-8").read() if "\u4e00" <= c <= "\u9fff" and c != "龘"]
+random.seed(10)
+out, size = [], 0
+while size < 1_000_000:
+    sentence = "".join(random.choice(han) for _ in range(1365)) + "。"
+    out.append(sentence)
+    size += len(sentence.encode())
+open(sys.argv[2], "w", encoding="utf-8").write("\n".join(out))
+PY
+cat > "$work/contains.kgr" <<'KGR'
+prefix ex: <http://kgrep.example/bench/>
+entity X a ex:X = \p{Han}{1,1000} where text contains "龘" iri ex:x/{text}
+rule r = $x:X => $x ex:p ex:o
+KGR
+cat > "$work/length.kgr" <<'KGR'
+prefix ex: <http://kgrep.example/bench/>
+rule r = $a:(\p{Han}{1,1000}) $b:(\p{Han}{1,1000}) where len($a) > 990 => ex:s ex:p ex:o
+KGR
+mb=$(python3 -c "import os,sys; print(os.path.getsize(sys.argv[1]) / 1e6)" "$work/random.txt")
+for rule in contains length; do
+  t=$(runs=1 best_of env RAYON_NUM_THREADS=1 "$kgrep" extract -q -r "$work/$rule.kgr" "$work/random.txt")
+  echo "where that rejects (rule '$rule') on $mb MB of random Han: ${t}s ($(calc "$mb / $t") MB/s; the issue asks >= 5 MB/s)"
+done

@@ -758,6 +758,30 @@ mod tests {
     }
 
     #[test]
+    fn constraint_literals_trigger_only_where_the_text_is_as_written() {
+        // `contains "龘"` makes 龘 a trigger; under `lowercase` the mention is
+        // tested lower-cased, so "acme" must not become a trigger.
+        let extractor = extractor(
+            "entity Rare a ex:R = \\p{Han}{2,3} where text contains \"龘\" iri ex:r/{text}\n\
+             entity Firm a ex:F = [A-Za-z]{4} normalize lowercase where text contains \"acme\" iri ex:f/{text}\n\
+             rule rare = $r:Rare \"号\" => $r ex:p ex:o\n\
+             rule firm = $f:Firm \" Inc\" => $f ex:p ex:o\n",
+        );
+        assert_eq!(ntriples(&extractor, "甲乙号。").len(), 0);
+        assert!(
+            ntriples(&extractor, "龘乙号。")
+                .iter()
+                .any(|t| t.contains("ex:p") || t.contains("/p>"))
+        );
+        let firm = ntriples(&extractor, "ACME Inc.");
+        assert!(
+            firm.iter()
+                .any(|t| t.contains("<http://e/f/acme> <http://e/p>")),
+            "{firm:#?}"
+        );
+    }
+
+    #[test]
     fn higher_priority_wins_overlaps() {
         let extractor = extractor(
             "rule low = \"成立\" .{0,3} \"队\" => ex:a ex:low ex:b\n\

@@ -231,7 +231,7 @@ impl Matcher {
                 capture_names,
                 constraints,
             });
-            let sets = trigger::trigger_sets(&rule.pattern, rules);
+            let sets = trigger::trigger_sets(rule, rules);
             if sets.is_empty() {
                 untriggered.push(index);
             }

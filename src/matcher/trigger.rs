@@ -4,7 +4,7 @@
 //! on the sentences that hold one of its triggers. Verbs such as 成立, suffixes
 //! such as 医院, lexicon entries — most text holds none, and costs only the scan.
 
-use crate::rules::{Pattern, RuleSet};
+use crate::rules::{Constraint, ConstraintTest, Normalizer, Pattern, Rule, RuleSet};
 use crate::text::normalize_str;
 
 /// More alternatives than this make a trigger set useless (it fires everywhere).
@@ -16,35 +16,42 @@ pub(crate) const MAX_SETS: usize = 3;
 /// Sets of literals such that every match contains one literal of EACH set
 /// (the most selective few, best first); empty when none is known (the rule
 /// then runs on every sentence).
-pub(crate) fn trigger_sets(pattern: &Pattern, rules: &RuleSet) -> Vec<Vec<String>> {
-    let mut sets = required_sets(pattern, rules);
+pub(crate) fn trigger_sets(rule: &Rule, rules: &RuleSet) -> Vec<Vec<String>> {
+    best_sets(&rule.pattern, Some(rule), rules)
+}
+
+fn best_sets(pattern: &Pattern, rule: Option<&Rule>, rules: &RuleSet) -> Vec<Vec<String>> {
+    let mut sets = required_sets(pattern, rule, rules);
     sets.sort_by(|a, b| score(b).total_cmp(&score(a)).then_with(|| a.cmp(b)));
     sets.dedup();
     sets.truncate(MAX_SETS);
     sets
 }
 
-/// Every set of literals the pattern requires (one literal of each).
-fn required_sets(pattern: &Pattern, rules: &RuleSet) -> Vec<Vec<String>> {
+/// Every set of literals the pattern requires (one literal of each). A
+/// capture of `rule` and an entity mention also require what their positive
+/// `where` constraints do (`contains "龘"` needs 龘 in the sentence), so a
+/// sentence that cannot pass them is never tried.
+fn required_sets(pattern: &Pattern, rule: Option<&Rule>, rules: &RuleSet) -> Vec<Vec<String>> {
     match pattern {
         Pattern::Literal(text) => finish(vec![normalize_str(text)]).into_iter().collect(),
         Pattern::Class(_) | Pattern::Any | Pattern::Start | Pattern::End => Vec::new(),
         Pattern::Concat(parts) => parts
             .iter()
-            .flat_map(|part| required_sets(part, rules))
+            .flat_map(|part| required_sets(part, rule, rules))
             .collect(),
         Pattern::Alternation(branches) => {
             // One literal of some branch's best set: the union of the best sets.
             let mut union = Vec::new();
             for branch in branches {
-                let Some(best) = trigger_sets(branch, rules).into_iter().next() else {
+                let Some(best) = best_sets(branch, rule, rules).into_iter().next() else {
                     return Vec::new();
                 };
                 union.extend(best);
             }
             finish(union).into_iter().collect()
         }
-        Pattern::Repeat { inner, min, .. } if *min > 0 => required_sets(inner, rules),
+        Pattern::Repeat { inner, min, .. } if *min > 0 => required_sets(inner, rule, rules),
         Pattern::Repeat { .. } => Vec::new(),
         Pattern::Lexicon(id) => {
             let entries = rules.lexicons[id.0]
@@ -54,8 +61,48 @@ fn required_sets(pattern: &Pattern, rules: &RuleSet) -> Vec<Vec<String>> {
                 .collect();
             finish(entries).into_iter().collect()
         }
-        Pattern::Entity(id) => required_sets(&rules.entities[id.0].pattern, rules),
-        Pattern::Capture { inner, .. } => required_sets(inner, rules),
+        Pattern::Entity(id) => {
+            let entity = &rules.entities[id.0];
+            let mut sets = required_sets(&entity.pattern, None, rules);
+            // Its constraints test the mention after its normalisers: only
+            // those that keep the text as the sentence has it qualify.
+            if entity
+                .normalizers
+                .iter()
+                .all(|n| matches!(n, Normalizer::Trim | Normalizer::Nfkc))
+            {
+                let whole = entity.constraints.iter().filter(|c| c.capture.is_none());
+                sets.extend(whole.flat_map(|c| constraint_sets(c, rules)));
+            }
+            sets
+        }
+        Pattern::Capture { capture, inner } => {
+            let mut sets = required_sets(inner, rule, rules);
+            if let Some(rule) = rule {
+                let own = rule
+                    .constraints
+                    .iter()
+                    .filter(|c| c.capture == Some(*capture));
+                sets.extend(own.flat_map(|c| constraint_sets(c, rules)));
+            }
+            sets
+        }
+    }
+}
+
+/// What a positive constraint requires of the text it tests.
+fn constraint_sets(constraint: &Constraint, rules: &RuleSet) -> Vec<Vec<String>> {
+    if constraint.negated {
+        return Vec::new();
+    }
+    match &constraint.test {
+        ConstraintTest::Contains(pattern) | ConstraintTest::Matches(pattern) => {
+            required_sets(pattern, None, rules)
+        }
+        ConstraintTest::InLexicon(lexicon) => {
+            required_sets(&Pattern::Lexicon(*lexicon), None, rules)
+        }
+        ConstraintTest::Length(..) => Vec::new(),
     }
 }
 

@@ -202,7 +202,8 @@ fn try_names_missing_words_rejecting_wheres_and_what_was_expected() {
          rule formed = $org:(\\p{Han}{2,8}) Verb $team:Team where $org not contains \"的\" => ex:x ex:formed $team\n\
          rule size = $t:Team \"有\" $n:([0-9]+) \"人\" => $t ex:size $n|number\n\
          rule sent = $t:Team \"进驻\" $h:(\\p{Han}{2,8} \"医院\") => $t ex:deployedTo ex:h\n\
-         rule never = $x:(\\p{Han}{1,1000}) where $x contains \"龘\" => ex:a ex:b ex:c\n",
+         rule never = $x:(\\p{Han}{1,1000}) where $x not contains \"党\" => ex:a ex:b ex:c\n\
+         rule rare = $x:(\\p{Han}{1,1000}) where $x contains \"龘\" => ex:a ex:b ex:c\n",
     )
     .expect("write");
     let rules = rules.to_str().expect("UTF-8");
