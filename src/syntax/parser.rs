@@ -734,6 +734,7 @@ fn rule_decl(input: In) -> PResult<ItemKind> {
             ))
             .err()
     })?;
+    let after_eq = rest;
     let (mut rest, pattern) = pattern(rest, 0)?;
     let mut clauses = Vec::new();
     while let Some(result) = rule_clause(rest) {
@@ -748,6 +749,17 @@ fn rule_decl(input: In) -> PResult<ItemKind> {
         rest = after;
     }
     if templates.is_empty() {
+        if let Some((at, template)) = template_without_arrow(after_eq.fragment()) {
+            let start = offset(&after_eq) + at;
+            return Fail::new(
+                "missing-arrow",
+                Span::new(start, start + template.split_whitespace().next().map_or(0, str::len)),
+                "a triple template needs `=>` before it",
+            )
+            .label("the template seems to start here")
+            .hint(format!("write `=> {}`", template.trim_end()))
+            .err();
+        }
         return Fail::new(
             "rule-without-template",
             name.span,
@@ -769,6 +781,48 @@ fn rule_decl(input: In) -> PResult<ItemKind> {
             templates,
         }),
     ))
+}
+
+/// Where a triple template starts on the first line of a rule's pattern
+/// text, when the author left out its `=>`: the first prefixed name or
+/// `<IRI>` outside quotes and brackets (with the `$capture` before it, the
+/// subject, if there is one). Returns its byte offset and the rest of the line.
+fn template_without_arrow(pattern_text: &str) -> Option<(usize, &str)> {
+    let line = pattern_text.split('\n').next().unwrap_or("");
+    let line = line.split(" #").next().unwrap_or(line);
+    let mut previous: Option<usize> = None;
+    let mut depth = 0i32;
+    let mut quoted = false;
+    let mut start = None;
+    for (at, c) in line.char_indices().chain(std::iter::once((line.len(), ' '))) {
+        match c {
+            '"' => quoted = !quoted,
+            '[' | '(' | '{' if !quoted => depth += 1,
+            ']' | ')' | '}' if !quoted => depth -= 1,
+            _ => {}
+        }
+        if c.is_whitespace() {
+            if let Some(from) = start.take() {
+                let token = &line[from..at];
+                let prefixed = token.split_once(':').is_some_and(|(prefix, local)| {
+                    !local.is_empty()
+                        && prefix.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '-')
+                        && !prefix.starts_with('$')
+                });
+                let iri = token.starts_with('<') && token.ends_with('>') && token.len() > 2;
+                if depth == 0 && !quoted && (prefixed || iri) {
+                    let subject = previous
+                        .filter(|&p| line[p..].starts_with('$') && !line[p..from].contains(':'));
+                    let begin = subject.unwrap_or(from);
+                    return Some((begin, &line[begin..]));
+                }
+                previous = Some(from);
+            }
+        } else if start.is_none() {
+            start = Some(at);
+        }
+    }
+    None
 }
 
 /// `rule_clause = "where" constraint { "," constraint } | "priority" INTEGER`;
@@ -1269,6 +1323,18 @@ fn atom(input: In, depth: usize) -> PResult<Pattern> {
 fn capture(input: In, depth: usize) -> PResult<Pattern> {
     let (rest, captured) = capture_name(input)?;
     let Ok((rest, _)) = token(rest, ":") else {
+        // `$org ex:formed $team` after a pattern: the `=>` is missing.
+        let here = ws(input);
+        if let Some((0, template)) = template_without_arrow(here.fragment()) {
+            return Fail::new(
+                "missing-arrow",
+                captured.span,
+                "a triple template needs `=>` before it",
+            )
+            .label("the template seems to start here")
+            .hint(format!("write `=> {}`", template.trim_end()))
+            .err();
+        }
         return Fail::new(
             "untyped-capture",
             captured.span,
