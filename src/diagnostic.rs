@@ -179,13 +179,9 @@ impl Diagnostic {
             let line_start = file.text[..label.span.start]
                 .rfind('\n')
                 .map_or(0, |i| i + 1);
-            let caret_from = display_width(&file.text[line_start..label.span.start]);
-            let span_end = label
-                .span
-                .end
-                .min(line_start + line_text.len())
-                .max(label.span.start);
-            let caret_len = display_width(&file.text[label.span.start..span_end]).max(1);
+            let from = label.span.start - line_start;
+            let to = (label.span.end.max(label.span.start) - line_start).min(line_text.len());
+            let (shown, caret_from, caret_len) = window(line_text, from, to.max(from));
             let _ = writeln!(
                 out,
                 "{}{:>gutter$}{} {}|{} {}",
@@ -194,7 +190,7 @@ impl Diagnostic {
                 palette.blue.render_reset(),
                 palette.blue.render(),
                 palette.blue.render_reset(),
-                visible(line_text)
+                shown
             );
             let (mark, style) = if *primary {
                 ('^', palette.level)
@@ -246,6 +242,47 @@ fn display_width(text: &str) -> usize {
     text.chars()
         .map(|c| if c == '\t' { 1 } else { c.width().unwrap_or(0) })
         .sum()
+}
+
+/// A source line wider than this many cells is shown as a window around the span.
+const MAX_LINE_WIDTH: usize = 120;
+
+/// Cells of the line shown before the span when the line is cut.
+const LEFT_CONTEXT: usize = 30;
+
+/// The part of `line` to print for the span `from..to` (byte offsets in the
+/// line), with where the caret starts and how many cells it covers. A long
+/// line is cut to a window around the span, `…` marking each cut side.
+fn window(line: &str, from: usize, to: usize) -> (String, usize, usize) {
+    if display_width(line) <= MAX_LINE_WIDTH {
+        let caret = display_width(&line[from..to]).max(1);
+        return (visible(line), display_width(&line[..from]), caret);
+    }
+    let mut begin = from;
+    let mut cells = 0;
+    for (at, c) in line[..from].char_indices().rev() {
+        if cells >= LEFT_CONTEXT {
+            break;
+        }
+        cells += display_width(c.encode_utf8(&mut [0; 4]));
+        begin = at;
+    }
+    let mut end = begin;
+    let mut cells = 0;
+    for (at, c) in line[begin..].char_indices() {
+        let width = display_width(c.encode_utf8(&mut [0; 4]));
+        if cells + width > MAX_LINE_WIDTH - 2 {
+            break;
+        }
+        cells += width;
+        end = begin + at + c.len_utf8();
+    }
+    let left = if begin > 0 { "…" } else { "" };
+    let right = if end < line.len() { "…" } else { "" };
+    let shown = format!("{left}{}{right}", visible(&line[begin..end]));
+    let caret_from = usize::from(begin > 0) + display_width(&line[begin..from]);
+    let caret = display_width(&line[from..to.min(end).max(from)]).max(1);
+    (shown, caret_from, caret)
 }
 
 /// The source line as printed: tabs as single spaces so carets line up.

@@ -35,6 +35,11 @@ pub struct CheckArgs {
     /// Treat warnings as errors for the exit status.
     #[arg(long)]
     pub deny_warnings: bool,
+
+    /// Show at most N diagnostics a file (0: all); the counts stay exact and
+    /// JSON output is never cut.
+    #[arg(long, value_name = "N", default_value_t = crate::ui::rules::MAX_DIAGNOSTICS)]
+    pub max_diagnostics: usize,
 }
 
 /// How diagnostics are printed.
@@ -96,7 +101,14 @@ pub fn run(args: &CheckArgs, output: &Output) -> Result<Outcome> {
             outcome = Outcome::Problems;
         }
         match args.message_format {
-            MessageFormat::Human => report_human(output, path, &loaded, errors, warnings),
+            MessageFormat::Human => report_human(
+                output,
+                path,
+                &loaded,
+                errors,
+                warnings,
+                args.max_diagnostics,
+            ),
             MessageFormat::Json => {
                 let mut stdout = output.stdout();
                 for diagnostic in &loaded.diagnostics {
@@ -122,10 +134,9 @@ fn report_human(
     loaded: &Loaded,
     errors: usize,
     warnings: usize,
+    limit: usize,
 ) {
-    for diagnostic in &loaded.diagnostics {
-        output.diagnostic(diagnostic, &loaded.sources);
-    }
+    crate::ui::rules::show_diagnostics(output, loaded.diagnostics.iter(), &loaded.sources, limit);
     let name = path.display();
     let counted = |n: usize, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
     if errors > 0 {

@@ -753,7 +753,10 @@ fn rule_decl(input: In) -> PResult<ItemKind> {
             let start = offset(&after_eq) + at;
             return Fail::new(
                 "missing-arrow",
-                Span::new(start, start + template.split_whitespace().next().map_or(0, str::len)),
+                Span::new(
+                    start,
+                    start + template.split_whitespace().next().map_or(0, str::len),
+                ),
                 "a triple template needs `=>` before it",
             )
             .label("the template seems to start here")
@@ -794,7 +797,10 @@ fn template_without_arrow(pattern_text: &str) -> Option<(usize, &str)> {
     let mut depth = 0i32;
     let mut quoted = false;
     let mut start = None;
-    for (at, c) in line.char_indices().chain(std::iter::once((line.len(), ' '))) {
+    for (at, c) in line
+        .char_indices()
+        .chain(std::iter::once((line.len(), ' ')))
+    {
         match c {
             '"' => quoted = !quoted,
             '[' | '(' | '{' if !quoted => depth += 1,
@@ -806,7 +812,9 @@ fn template_without_arrow(pattern_text: &str) -> Option<(usize, &str)> {
                 let token = &line[from..at];
                 let prefixed = token.split_once(':').is_some_and(|(prefix, local)| {
                     !local.is_empty()
-                        && prefix.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '-')
+                        && prefix
+                            .chars()
+                            .all(|c| c.is_alphanumeric() || c == '_' || c == '-')
                         && !prefix.starts_with('$')
                 });
                 let iri = token.starts_with('<') && token.ends_with('>') && token.len() > 2;

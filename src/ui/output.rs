@@ -52,6 +52,11 @@ impl Output {
         self.status("warning", AnsiColor::Yellow, message);
     }
 
+    /// Writes `note: message` to stderr.
+    pub fn note(&self, message: &str) {
+        self.status("note", AnsiColor::Cyan, message);
+    }
+
     /// Writes `word: message` to stderr, the word in colour.
     pub fn status(&self, word: &str, colour: AnsiColor, message: &str) {
         let style = Style::new().bold().fg_color(Some(colour.into()));

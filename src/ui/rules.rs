@@ -19,16 +19,45 @@ pub fn load_rules(
     quiet: bool,
 ) -> Result<(Extractor, SourceMap)> {
     let loaded = rules::load_all(paths, &FileSystem)?;
-    for diagnostic in &loaded.diagnostics {
-        if diagnostic.severity == Severity::Error || !quiet {
-            output.diagnostic(diagnostic, &loaded.sources);
-        }
-    }
+    let shown = loaded
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error || !quiet);
+    show_diagnostics(output, shown, &loaded.sources, MAX_DIAGNOSTICS);
     let Some(rule_set) = loaded.rule_set else {
         let errors = loaded.count(Severity::Error);
         bail!(RulesHaveErrors(errors));
     };
     Ok((Extractor::new(rule_set)?, loaded.sources))
+}
+
+/// How many diagnostics a command shows by default (`kgrep check
+/// --max-diagnostics` changes it): a file of broken rules gives a screenful
+/// and a count, not 95,000 reports.
+pub const MAX_DIAGNOSTICS: usize = 50;
+
+/// Shows the first `limit` of `diagnostics` (all when `limit` is 0), then
+/// how many more there are.
+pub fn show_diagnostics<'a>(
+    output: &Output,
+    diagnostics: impl Iterator<Item = &'a kgrep::diagnostic::Diagnostic>,
+    sources: &SourceMap,
+    limit: usize,
+) {
+    let mut hidden = 0;
+    for (index, diagnostic) in diagnostics.enumerate() {
+        if limit == 0 || index < limit {
+            output.diagnostic(diagnostic, sources);
+        } else {
+            hidden += 1;
+        }
+    }
+    if hidden > 0 {
+        output.note(&format!(
+            "{hidden} more diagnostic{} not shown (`kgrep check --max-diagnostics 0` shows them all)",
+            if hidden == 1 { "" } else { "s" }
+        ));
+    }
 }
 
 /// The rule files have errors (already shown); the command exits with 1.

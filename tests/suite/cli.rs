@@ -255,3 +255,39 @@ fn try_names_missing_words_rejecting_wheres_and_what_was_expected() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// A file of many broken rules shows the first 50 diagnostics and how many
+/// more there are; `--max-diagnostics 0` shows all; JSON is never cut.
+#[test]
+fn diagnostics_are_capped_for_people_not_for_machines() {
+    let dir = crate::support::temp_dir("many-errors");
+    let file = dir.join("many.kgr");
+    let text: String = (0..80).map(|i| format!("rule r{i} = => ex:a\n")).collect();
+    std::fs::write(&file, text).expect("write");
+    let file = file.to_str().expect("UTF-8");
+    let count = |args: &[&str], stream: fn(&std::process::Output) -> &[u8], start: &str| {
+        let output = kgrep(args);
+        assert_eq!(output.status.code(), Some(1));
+        let text = String::from_utf8_lossy(stream(&output)).into_owned();
+        (text.lines().filter(|l| l.starts_with(start)).count(), text)
+    };
+    let (shown, text) = count(&["check", file], |o| &o.stderr, "error[");
+    assert_eq!(shown, 50);
+    assert!(
+        text.contains("note: 30 more diagnostics not shown") && text.contains("has 80 errors"),
+        "{text}"
+    );
+    let (all, _) = count(
+        &["check", "--max-diagnostics", "0", file],
+        |o| &o.stderr,
+        "error[",
+    );
+    assert_eq!(all, 80);
+    let (json, _) = count(
+        &["check", "--message-format", "json", file],
+        |o| &o.stdout,
+        "{",
+    );
+    assert_eq!(json, 80);
+    std::fs::remove_dir_all(&dir).ok();
+}
