@@ -696,10 +696,16 @@ impl Lowerer<'_> {
                     "missing-file",
                     file,
                     path.span,
-                    format!("cannot read lexicon file `{name}`"),
+                    format!(
+                        "cannot read lexicon file `{}`",
+                        super::load::visible_path(&name)
+                    ),
                 )
                 .with_label(error.to_string())
-                .with_hint("the path is relative to the rule file");
+                .with_hint(super::load::missing_file_hint(
+                    self.sources.file(file).slice(path.span),
+                    "the path is relative to the rule file",
+                ));
                 self.report(diagnostic);
                 return Vec::new();
             }
