@@ -1734,6 +1734,31 @@ impl Lowerer<'_> {
                     self.report(diagnostic);
                 }
             }
+            // Same pattern, same priority, no constraints: both rules fire on
+            // every match, which is one rule written twice.
+            if constraints.is_empty() {
+                let twin = self.rules.iter().find(|other| {
+                    other.pattern == pattern
+                        && other.priority == priority
+                        && other.constraints.is_empty()
+                });
+                if let Some(twin) = twin {
+                    let diagnostic = Diagnostic::warning(
+                        "same-pattern",
+                        *file,
+                        decl.name.span,
+                        format!(
+                            "rule `{}` has the same pattern and priority as rule `{}`",
+                            decl.name.text, twin.name
+                        ),
+                    )
+                    .with_secondary(twin.origin.file, twin.origin.span, "the same pattern")
+                    .with_hint(
+                        "both fire on every match: put the templates in one rule, or give the one that should win a `priority`",
+                    );
+                    self.report(diagnostic);
+                }
+            }
             self.rules.push(Rule {
                 name: decl.name.text.clone(),
                 pattern,
@@ -2027,6 +2052,13 @@ impl Lowerer<'_> {
                 else {
                     continue;
                 };
+                if !expectation.negated {
+                    if let (Some(oxrdf::Term::NamedNode(p)), ast::TestTerm::Iri(iri)) =
+                        (&predicate, &expectation.terms[1])
+                    {
+                        self.check_writable(*file, &decl.rule.text, p, iri.span());
+                    }
+                }
                 let pattern = TriplePattern {
                     subject,
                     predicate,
@@ -2050,6 +2082,55 @@ impl Lowerer<'_> {
             });
         }
         self.test_decls = decls;
+    }
+
+    /// Warns when no template of any rule can write predicate `predicate`
+    /// (a test's triples may come from every rule, so an expected triple with
+    /// it can never be produced): the predicates templates name, and
+    /// `rdf:type` and `rdfs:label` when a rule captures an entity. A template
+    /// whose predicate is a capture could write anything.
+    fn check_writable(&mut self, file: FileId, rule: &str, predicate: &NamedNode, span: Span) {
+        let mut writes: Vec<NamedNode> = Vec::new();
+        for lowered in &self.rules {
+            for template in &lowered.templates {
+                match &template.predicate {
+                    TermTemplate::Iri(iri) => writes.push(iri.clone()),
+                    _ => return,
+                }
+            }
+            if lowered
+                .captures
+                .iter()
+                .any(|c| matches!(c.kind, CaptureKind::Entity(_)))
+            {
+                writes.push(rdf::TYPE.into_owned());
+                writes.push(oxrdf::vocab::rdfs::LABEL.into_owned());
+            }
+        }
+        // With broken rules the set is incomplete: say nothing.
+        if writes.contains(predicate)
+            || !self.broken_rules.is_empty()
+            || !self.rules.iter().any(|r| r.name == rule)
+        {
+            return;
+        }
+        writes.sort();
+        writes.dedup();
+        let names: Vec<String> = writes.iter().map(|w| self.short(w)).collect();
+        let wanted = self.short(predicate);
+        let near = did_you_mean(&wanted, names.iter().map(String::as_str)).map(str::to_owned);
+        let hint = match near {
+            Some(near) => format!("did you mean `{near}`?"),
+            None => format!("the rules write {}", names.join(", ")),
+        };
+        let diagnostic = Diagnostic::warning(
+            "untestable-triple",
+            file,
+            span,
+            format!("no rule writes `{wanted}`: this test cannot pass"),
+        )
+        .with_hint(hint);
+        self.report(diagnostic);
     }
 
     /// `Some(None)` is the wildcard; `None` an error (reported).
