@@ -2107,9 +2107,10 @@ impl Lowerer<'_> {
                 writes.push(oxrdf::vocab::rdfs::LABEL.into_owned());
             }
         }
-        // With broken rules the set is incomplete: say nothing.
+        // With errors the set of rules is incomplete: say nothing.
         if writes.contains(predicate)
             || !self.broken_rules.is_empty()
+            || self.diagnostics.iter().any(Diagnostic::is_error)
             || !self.rules.iter().any(|r| r.name == rule)
         {
             return;
