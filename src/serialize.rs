@@ -227,20 +227,26 @@ impl<'a> JsonMention<'a> {
     }
 }
 
-/// A term in the SPARQL 1.1 Query Results JSON Format.
+/// A term as the SPARQL 1.1 Query Results JSON Format describes it (also
+/// what the Python package's `Term` holds).
 #[derive(Serialize)]
-struct JsonTerm<'a> {
+pub struct JsonTerm<'a> {
+    /// `uri`, `literal` or `bnode`.
     #[serde(rename = "type")]
-    kind: &'static str,
-    value: &'a str,
+    pub kind: &'static str,
+    /// The IRI, the lexical form or the blank node's label.
+    pub value: &'a str,
+    /// A literal's datatype, unless it is `xsd:string` or language-tagged.
     #[serde(skip_serializing_if = "Option::is_none")]
-    datatype: Option<&'a str>,
+    pub datatype: Option<&'a str>,
+    /// A literal's language tag.
     #[serde(rename = "xml:lang", skip_serializing_if = "Option::is_none")]
-    language: Option<&'a str>,
+    pub language: Option<&'a str>,
 }
 
 impl<'a> JsonTerm<'a> {
-    fn new(term: TermRef<'a>) -> Self {
+    /// The description of `term`.
+    pub fn new(term: TermRef<'a>) -> Self {
         let plain = |kind, value| JsonTerm {
             kind,
             value,

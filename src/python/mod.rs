@@ -123,31 +123,13 @@ impl Term {
 
 impl Term {
     fn new(term: TermRef<'_>) -> Self {
-        let ntriples = term.to_string();
-        match term {
-            TermRef::NamedNode(node) => Term::plain("uri", node.as_str(), ntriples),
-            TermRef::BlankNode(node) => Term::plain("bnode", node.as_str(), ntriples),
-            TermRef::Literal(literal) => Term {
-                kind: "literal",
-                value: literal.value().to_owned(),
-                datatype: (literal.language().is_none()
-                    && literal.datatype() != oxrdf::vocab::xsd::STRING)
-                    .then(|| literal.datatype().as_str().to_owned()),
-                language: literal.language().map(str::to_owned),
-                ntriples,
-            },
-            #[allow(unreachable_patterns)]
-            _ => Term::plain("triple", "", ntriples),
-        }
-    }
-
-    fn plain(kind: &'static str, value: &str, ntriples: String) -> Self {
+        let parts = crate::serialize::JsonTerm::new(term);
         Term {
-            kind,
-            value: value.to_owned(),
-            datatype: None,
-            language: None,
-            ntriples,
+            kind: parts.kind,
+            value: parts.value.to_owned(),
+            datatype: parts.datatype.map(str::to_owned),
+            language: parts.language.map(str::to_owned),
+            ntriples: term.to_string(),
         }
     }
 }

@@ -47,37 +47,39 @@ __all__ = [
 ]
 
 
+# The columns of a fact table: (name, Arrow type name, how a fact gives it).
+_MENTION_FIELDS = ("capture", "type", "start", "end", "text", "iri")
+_COLUMNS = (
+    ("document", "string", lambda f: f.document),
+    ("subject", "string", lambda f: f.subject.ntriples),
+    ("predicate", "string", lambda f: f.predicate.ntriples),
+    ("object", "string", lambda f: f.object.ntriples),
+    ("object_value", "string", lambda f: f.object.value),
+    ("object_datatype", "string", lambda f: f.object.datatype),
+    ("object_language", "string", lambda f: f.object.language),
+    ("rule", "string", lambda f: f.rule),
+    ("sentence", "int64", lambda f: f.sentence),
+    ("start", "int64", lambda f: f.start),
+    ("end", "int64", lambda f: f.end),
+    ("text", "string", lambda f: f.text),
+    (
+        "mentions",
+        "mentions",
+        lambda f: [{name: getattr(m, name) for name in _MENTION_FIELDS} for m in f.mentions],
+    ),
+)
+
+
 def fact_schema() -> "pyarrow.Schema":
     """The Arrow schema of :func:`to_arrow`: a row per fact."""
     import pyarrow as pa
 
+    offsets = ("start", "end")
     mention = pa.struct(
-        [
-            ("capture", pa.string()),
-            ("type", pa.string()),
-            ("start", pa.int64()),
-            ("end", pa.int64()),
-            ("text", pa.string()),
-            ("iri", pa.string()),
-        ]
+        [(name, pa.int64() if name in offsets else pa.string()) for name in _MENTION_FIELDS]
     )
-    return pa.schema(
-        [
-            ("document", pa.string()),
-            ("subject", pa.string()),
-            ("predicate", pa.string()),
-            ("object", pa.string()),
-            ("object_value", pa.string()),
-            ("object_datatype", pa.string()),
-            ("object_language", pa.string()),
-            ("rule", pa.string()),
-            ("sentence", pa.int64()),
-            ("start", pa.int64()),
-            ("end", pa.int64()),
-            ("text", pa.string()),
-            ("mentions", pa.list_(mention)),
-        ]
-    )
+    types = {"string": pa.string(), "int64": pa.int64(), "mentions": pa.list_(mention)}
+    return pa.schema([(name, types[kind]) for name, kind, _ in _COLUMNS])
 
 
 def _flatten(facts: Iterable[Fact] | Iterable[Sequence[Fact]]) -> list[Fact]:
@@ -98,34 +100,7 @@ def to_arrow(facts: Iterable[Fact] | Iterable[Sequence[Fact]]) -> "pyarrow.Table
     import pyarrow as pa
 
     flat = _flatten(facts)
-    columns = {
-        "document": [f.document for f in flat],
-        "subject": [f.subject.ntriples for f in flat],
-        "predicate": [f.predicate.ntriples for f in flat],
-        "object": [f.object.ntriples for f in flat],
-        "object_value": [f.object.value for f in flat],
-        "object_datatype": [f.object.datatype for f in flat],
-        "object_language": [f.object.language for f in flat],
-        "rule": [f.rule for f in flat],
-        "sentence": [f.sentence for f in flat],
-        "start": [f.start for f in flat],
-        "end": [f.end for f in flat],
-        "text": [f.text for f in flat],
-        "mentions": [
-            [
-                {
-                    "capture": m.capture,
-                    "type": m.type,
-                    "start": m.start,
-                    "end": m.end,
-                    "text": m.text,
-                    "iri": m.iri,
-                }
-                for m in f.mentions
-            ]
-            for f in flat
-        ],
-    }
+    columns = {name: [get(f) for f in flat] for name, _, get in _COLUMNS}
     return pa.Table.from_pydict(columns, schema=fact_schema())
 
 
