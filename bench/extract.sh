@@ -131,3 +131,34 @@ for rule in contains length; do
   t=$(runs=1 best_of env RAYON_NUM_THREADS=1 "$kgrep" extract -q -r "$work/$rule.kgr" "$work/random.txt")
   echo "where that rejects (rule '$rule') on $mb MB of random Han: ${t}s ($(calc "$mb / $t") MB/s; the issue asks >= 5 MB/s)"
 done
+
+# 6. Big rule sets (issue 10, item 6): a lexicon of 1,000,000 generated names
+#    read from a file, used by a rule with a context word and by an entity-only
+#    rule, over People's Daily ×4; and 10,000 generated rules.
+python3 - "$work" <<'PY'
+import random, sys
+work = sys.argv[1]
+random.seed(1)
+han = [chr(c) for c in range(0x4E00, 0x9FA5)]
+seen = set()
+with open(f"{work}/gaz.txt", "w", encoding="utf-8") as out:
+    while len(seen) < 1_000_000:
+        name = "".join(random.choice(han) for _ in range(random.randint(2, 6))) + "市"
+        if name not in seen:
+            seen.add(name)
+            out.write(name + "\n")
+with open(f"{work}/rules10k.kgr", "w", encoding="utf-8") as out:
+    out.write('prefix ex: <http://kgrep.example/bench/>\nentity Team a ex:Team = \\p{Han}{2,4} "突击队" iri ex:t/{text}\n')
+    for i in range(10_000):
+        word = "".join(random.choice(han) for _ in range(2))
+        out.write(f'rule r{i} = "{word}" [^，。]{{0,6}} $t:Team => $t ex:p{i} ex:x\n')
+PY
+printf 'prefix ex: <http://kgrep.example/bench/>\nlexicon Gaz from "gaz.txt"\nentity Place a ex:Place = Gaz iri ex:p/{text}\nrule formed = $p:Place "成立" => $p ex:formed ex:x\n' > "$work/gaz-context.kgr"
+printf 'prefix ex: <http://kgrep.example/bench/>\nlexicon Gaz from "gaz.txt"\nentity Place a ex:Place = Gaz iri ex:p/{text}\nrule mention = $p:Place => $p ex:mentioned ex:x\n' > "$work/gaz-only.kgr"
+for _ in 1 2 3 4; do cat "$text"; done > "$work/pd4.txt"
+echo x > "$work/x.txt"
+peak() { /usr/bin/time -f "%e s, %M KB peak" env RAYON_NUM_THREADS=1 "$@" 2>&1 >/dev/null | tail -n 1; }
+pd4_mb=$(python3 -c "import os,sys; print(round(os.path.getsize(sys.argv[1]) / 1e6, 1))" "$work/pd4.txt")
+echo "1M-entry lexicon, rule with a context word: compile (one-line document) $(peak "$kgrep" extract -q -r "$work/gaz-context.kgr" "$work/x.txt"); over People's Daily x4 ($pd4_mb MB) $(peak "$kgrep" extract -q -r "$work/gaz-context.kgr" "$work/pd4.txt")"
+echo "1M-entry lexicon, entity-only rule: compile $(peak "$kgrep" extract -q -r "$work/gaz-only.kgr" "$work/x.txt"); over People's Daily x4 $(peak "$kgrep" extract -q -r "$work/gaz-only.kgr" "$work/pd4.txt")"
+echo "10,000 rules: compile $(peak "$kgrep" extract -q -r "$work/rules10k.kgr" "$work/x.txt") (the issue asks <= 10 s, <= 1 GB)"

@@ -782,6 +782,52 @@ mod tests {
     }
 
     #[test]
+    fn a_big_lexicon_matches_as_a_small_one_does() {
+        // The same names, once as a lexicon past BIG_LEXICON (matched through
+        // its stand-in and a lookup) and once as a small one (an alternation):
+        // the facts must be the same.
+        let names: Vec<String> = (0..crate::matcher::BIG_LEXICON + 10)
+            .map(|i| {
+                let a = char::from_u32(0x4e00 + (i % 300) as u32).unwrap();
+                let b = char::from_u32(0x4e00 + (i / 300) as u32).unwrap();
+                format!("{a}{b}市")
+            })
+            .collect();
+        let wanted = ["一丁市", "丁丁市", "七丁市"];
+        let big = names
+            .iter()
+            .map(|n| format!("\"{n}\""))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let small = wanted
+            .iter()
+            .map(|n| format!("\"{n}\""))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let text = "在一丁市成立了。丁丁市七丁市成立。在乙乙乙市成立。一丁市";
+        let facts = |lexicon: &str| {
+            let extractor = extractor(&format!(
+                "lexicon Gaz = {lexicon}\n\
+                 entity Place a ex:Place = Gaz iri ex:p/{{text}}\n\
+                 rule formed = $p:Place \"成立\" => $p ex:formed ex:x\n\
+                 rule mention = $p:Place => $p ex:mentioned ex:x\n"
+            ));
+            let mut triples = ntriples(&extractor, text);
+            triples.sort();
+            triples
+        };
+        assert!(names.iter().any(|n| n == "一丁市") && names.iter().any(|n| n == "七丁市"));
+        let expected = facts(&small);
+        assert!(
+            expected
+                .iter()
+                .any(|t| t.contains("七丁市> <http://e/formed>")),
+            "{expected:#?}"
+        );
+        assert_eq!(facts(&big), expected);
+    }
+
+    #[test]
     fn higher_priority_wins_overlaps() {
         let extractor = extractor(
             "rule low = \"成立\" .{0,3} \"队\" => ex:a ex:low ex:b\n\

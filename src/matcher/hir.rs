@@ -1,6 +1,11 @@
 //! Resolved patterns → `regex-syntax` HIR, the input of the automata.
 //!
-//! Lexicons become alternations of their (normalised) entries, longest first;
+//! Lexicons become alternations of their (normalised) entries, longest first —
+//! except big ones (more than [`BIG_LEXICON`] entries, gazetteers of a million
+//! names), which no automaton holds cheaply: in a rule they become a hidden
+//! group matching "so many characters, each one of the lexicon's", and the
+//! matcher accepts the group only when its text is an entry (a hash lookup);
+//! the rule's triggers (an Aho–Corasick pass) keep it off sentences without one;
 //! entity types are inlined and wrapped in a hidden capture group, so a match
 //! tells where every entity mention is; captures keep their own groups. Text in
 //! rules is NFKC-normalised like the documents, so `"，"` matches `,`.
@@ -19,7 +24,14 @@ pub enum Group {
     Capture(CaptureId),
     /// A mention of an entity type (written with or without a capture).
     Entity(EntityId),
+    /// A big lexicon's stand-in: its text must be an entry.
+    Lexicon(LexiconId),
 }
+
+/// Lexicons with more entries than this match through a stand-in checked by
+/// lookup (see the module docs), so that they compile in time and memory
+/// linear in their size.
+pub const BIG_LEXICON: usize = 5_000;
 
 /// Builds HIR for patterns of one rule set, numbering capture groups.
 pub(crate) struct HirBuilder<'a> {
@@ -88,7 +100,36 @@ impl<'a> HirBuilder<'a> {
         }
     }
 
-    fn lexicon(&self, id: LexiconId) -> Hir {
+    fn lexicon(&mut self, id: LexiconId) -> Hir {
+        let lexicon = &self.rules.lexicons[id.0];
+        if self.with_groups && lexicon.entries.len() > BIG_LEXICON {
+            let mut chars = std::collections::BTreeSet::new();
+            let (mut shortest, mut longest) = (u32::MAX, 0);
+            for entry in &lexicon.entries {
+                let text = normalize_str(&entry.text);
+                let count = text.chars().count() as u32;
+                shortest = shortest.min(count);
+                longest = longest.max(count);
+                chars.extend(text.chars());
+            }
+            let mut ranges: Vec<ClassUnicodeRange> = Vec::new();
+            for c in chars {
+                match ranges.last_mut() {
+                    Some(last) if last.end() as u32 + 1 == c as u32 => {
+                        *last = ClassUnicodeRange::new(last.start(), c);
+                    }
+                    _ => ranges.push(ClassUnicodeRange::new(c, c)),
+                }
+            }
+            let stand_in = Hir::repetition(Repetition {
+                min: shortest,
+                max: Some(longest),
+                greedy: true,
+                sub: Box::new(Hir::class(Class::Unicode(ClassUnicode::new(ranges)))),
+            });
+            let group = self.group(Group::Lexicon(id));
+            return self.wrap(group, stand_in);
+        }
         let mut entries: Vec<String> = self.rules.lexicons[id.0]
             .entries
             .iter()

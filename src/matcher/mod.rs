@@ -25,7 +25,7 @@ use regex_automata::util::captures::Captures;
 use regex_automata::{Anchored, Input, MatchKind};
 use regex_syntax::hir::{Hir, Look};
 
-pub use hir::Group;
+pub use hir::{BIG_LEXICON, Group};
 
 use crate::rules::EntryTarget;
 use crate::rules::{
@@ -48,6 +48,8 @@ pub struct Matcher {
     full_masks: Vec<u8>,
     /// Rules without triggers: they run on every sentence.
     untriggered: Vec<usize>,
+    /// Each lexicon's name, for messages.
+    lexicon_names: Vec<String>,
     /// For each rule, its trigger sets (for `kgrep try`).
     rule_triggers: Vec<Vec<Vec<String>>>,
     /// Lexicon entries, normalised, for `in` constraints.
@@ -126,6 +128,9 @@ pub struct Scratch {
 /// How much rejected candidate text a rule may retry in one sentence, per
 /// byte of the sentence (see [`Matcher::find_all`]).
 pub const RETRY_BUDGET_PER_BYTE: usize = 4;
+
+/// Up to this many trigger literals, the trigger scan is a DFA.
+const TRIGGER_DFA_PATTERNS: usize = 20_000;
 
 /// The retry budget of a short sentence, in bytes.
 pub const RETRY_BUDGET_MIN: usize = 16 * 1024;
@@ -257,10 +262,18 @@ impl Matcher {
                 .iter()
                 .map(|(literal, _)| literal.as_str())
                 .collect();
+            // A DFA scans fastest, but grows with the patterns: past a few
+            // thousand (a big lexicon's names) a contiguous NFA is the one
+            // that builds in seconds and fits in memory.
+            let kind = if patterns.len() <= TRIGGER_DFA_PATTERNS {
+                aho_corasick::AhoCorasickKind::DFA
+            } else {
+                aho_corasick::AhoCorasickKind::ContiguousNFA
+            };
             Some(
                 AhoCorasick::builder()
                     .match_kind(aho_corasick::MatchKind::Standard)
-                    .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+                    .kind(Some(kind))
                     .build(patterns)
                     .map_err(|error| CompileError {
                         what: "the triggers".into(),
@@ -291,6 +304,7 @@ impl Matcher {
             trigger_rules,
             full_masks,
             untriggered,
+            lexicon_names: rules.lexicons.iter().map(|l| l.name.clone()).collect(),
             rule_triggers,
             lexicon_entries,
             entity_constraints,
@@ -543,6 +557,17 @@ impl Matcher {
                 Group::Entity(entity) => {
                     if let Some(span) = span {
                         entities.push((*entity, span));
+                    }
+                }
+                Group::Lexicon(lexicon) => {
+                    if let Some(span) = span {
+                        let text = &haystack[span];
+                        if !self.lexicon_entries[lexicon.0].contains_key(text) {
+                            return Err(format!(
+                                "\"{text}\" is not an entry of lexicon {}",
+                                self.lexicon_names[lexicon.0]
+                            ));
+                        }
                     }
                 }
             }

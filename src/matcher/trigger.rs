@@ -10,6 +10,10 @@ use crate::text::normalize_str;
 /// More alternatives than this make a trigger set useless (it fires everywhere).
 const MAX_TRIGGERS: usize = 20_000;
 
+/// A lexicon's entries are a trigger set up to this size when none is a single
+/// character: names, however many, are rare in text.
+const MAX_LEXICON_TRIGGERS: usize = 2_000_000;
+
 /// How many required sets a rule's triggers use at most.
 pub(crate) const MAX_SETS: usize = 3;
 
@@ -22,6 +26,11 @@ pub(crate) fn trigger_sets(rule: &Rule, rules: &RuleSet) -> Vec<Vec<String>> {
 
 fn best_sets(pattern: &Pattern, rule: Option<&Rule>, rules: &RuleSet) -> Vec<Vec<String>> {
     let mut sets = required_sets(pattern, rule, rules);
+    // A big lexicon's names trigger only a rule that has no other trigger:
+    // they cost an Aho–Corasick automaton of their size.
+    if sets.iter().any(|set| set.len() <= MAX_TRIGGERS) {
+        sets.retain(|set| set.len() <= MAX_TRIGGERS);
+    }
     sets.sort_by(|a, b| score(b).total_cmp(&score(a)).then_with(|| a.cmp(b)));
     sets.dedup();
     sets.truncate(MAX_SETS);
@@ -54,11 +63,17 @@ fn required_sets(pattern: &Pattern, rule: Option<&Rule>, rules: &RuleSet) -> Vec
         Pattern::Repeat { inner, min, .. } if *min > 0 => required_sets(inner, rule, rules),
         Pattern::Repeat { .. } => Vec::new(),
         Pattern::Lexicon(id) => {
-            let entries = rules.lexicons[id.0]
+            let mut entries: Vec<String> = rules.lexicons[id.0]
                 .entries
                 .iter()
                 .map(|entry| normalize_str(&entry.text))
                 .collect();
+            let names = entries.iter().all(|entry| entry.chars().nth(1).is_some());
+            if names && entries.len() > MAX_TRIGGERS && entries.len() <= MAX_LEXICON_TRIGGERS {
+                entries.sort();
+                entries.dedup();
+                return vec![entries];
+            }
             finish(entries).into_iter().collect()
         }
         Pattern::Entity(id) => {

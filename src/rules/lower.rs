@@ -656,9 +656,9 @@ impl Lowerer<'_> {
                                 &entry.text.value,
                                 line,
                             );
-                        } else {
-                            inline_seen.insert(entry.text.value.clone(), entry.text.span.start);
+                            continue;
                         }
+                        inline_seen.insert(entry.text.value.clone(), entry.text.span.start);
                         resolved.push(LexiconEntry {
                             text: entry.text.value.clone(),
                             target,
@@ -668,11 +668,7 @@ impl Lowerer<'_> {
                 }
                 ast::LexiconSource::File(path) => self.lexicon_file(*file, path),
             };
-            let mut seen = HashSet::new();
-            let entries = entries
-                .into_iter()
-                .filter(|entry| seen.insert(entry.text.clone()))
-                .collect();
+            // Each branch above keeps the first of duplicate entries only.
             self.lexicons.push(Lexicon {
                 name: decl.name.text.clone(),
                 entries,
@@ -714,7 +710,8 @@ impl Lowerer<'_> {
         let lexicon_file = self.sources.add(name, key, text);
         let text = self.sources.file(lexicon_file).text.clone();
         let mut entries = Vec::new();
-        let mut file_seen: HashMap<String, usize> = HashMap::new();
+        // Keyed by slices of `text`: a million entries, no copies.
+        let mut file_seen: HashMap<&str, usize> = HashMap::new();
         let mut offset = 0;
         for line in text.split_inclusive('\n') {
             let line_offset = offset;
@@ -803,9 +800,10 @@ impl Lowerer<'_> {
                         entry,
                         line,
                     );
+                    continue;
                 }
                 None => {
-                    file_seen.insert(entry.to_owned(), at);
+                    file_seen.insert(entry, at);
                 }
             }
             entries.push(LexiconEntry {
