@@ -1,6 +1,7 @@
 //! `kgrep push`: send a store (or what rules extract from documents) to a
 //! SPARQL server, document by document (see `kgrep::store::remote`).
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -9,8 +10,6 @@ use std::time::Instant;
 use anstyle::AnsiColor;
 use anyhow::{Context, Result, bail};
 use clap::Args;
-use std::collections::HashMap;
-
 use oxigraph::model::{NamedNode, Quad};
 
 use super::{Outcome, Output};
