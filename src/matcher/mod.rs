@@ -118,11 +118,34 @@ impl CompileError {
 /// Per-thread scratch space: automaton caches for every rule.
 #[derive(Debug)]
 pub struct Scratch {
-    find: Vec<meta::Cache>,
-    exact: Vec<meta::Cache>,
-    exact_inside: Vec<Option<(meta::Cache, Captures)>>,
-    longest: Vec<DfaCache>,
-    captures: Vec<Captures>,
+    /// By rule, made the first time the rule runs on this thread: with
+    /// thousands of rules, most never run on a given corpus.
+    rules: Vec<Option<Box<RuleScratch>>>,
+}
+
+/// One rule's automaton caches.
+#[derive(Debug)]
+struct RuleScratch {
+    find: meta::Cache,
+    exact: meta::Cache,
+    exact_inside: Option<(meta::Cache, Captures)>,
+    longest: DfaCache,
+    captures: Captures,
+}
+
+impl RuleScratch {
+    fn new(rule: &CompiledRule) -> Box<RuleScratch> {
+        Box::new(RuleScratch {
+            find: rule.find.create_cache(),
+            exact: rule.exact.create_cache(),
+            exact_inside: rule
+                .exact_inside
+                .as_ref()
+                .map(|regex| (regex.create_cache(), regex.create_captures())),
+            longest: rule.longest.create_cache(),
+            captures: rule.exact.create_captures(),
+        })
+    }
 }
 
 /// How much rejected candidate text a rule may retry in one sentence, per
@@ -326,38 +349,10 @@ impl Matcher {
             .collect()
     }
 
-    /// Fresh automaton caches for one thread.
+    /// Fresh automaton caches for one thread (each rule's made when it first runs).
     pub fn scratch(&self) -> Scratch {
         Scratch {
-            find: self
-                .rules
-                .iter()
-                .map(|rule| rule.find.create_cache())
-                .collect(),
-            exact: self
-                .rules
-                .iter()
-                .map(|rule| rule.exact.create_cache())
-                .collect(),
-            exact_inside: self
-                .rules
-                .iter()
-                .map(|rule| {
-                    rule.exact_inside
-                        .as_ref()
-                        .map(|regex| (regex.create_cache(), regex.create_captures()))
-                })
-                .collect(),
-            longest: self
-                .rules
-                .iter()
-                .map(|rule| rule.longest.create_cache())
-                .collect(),
-            captures: self
-                .rules
-                .iter()
-                .map(|rule| rule.exact.create_captures())
-                .collect(),
+            rules: (0..self.rules.len()).map(|_| None).collect(),
         }
     }
 
@@ -440,7 +435,8 @@ impl Matcher {
         let mut budget = (RETRY_BUDGET_PER_BYTE * sentence.len()).max(RETRY_BUDGET_MIN);
         'starts: while at <= sentence.len() {
             let input = Input::new(sentence).range(at..);
-            let Some(found) = compiled.find.search_with(&mut scratch.find[rule], &input) else {
+            let caches = scratch.rules[rule].get_or_insert_with(|| RuleScratch::new(compiled));
+            let Some(found) = compiled.find.search_with(&mut caches.find, &input) else {
                 break;
             };
             let start = found.start();
@@ -450,10 +446,7 @@ impl Matcher {
                 let input = Input::new(sentence)
                     .range(start..limit)
                     .anchored(Anchored::Yes);
-                let end = match compiled
-                    .longest
-                    .try_search_fwd(&mut scratch.longest[rule], &input)
-                {
+                let end = match compiled.longest.try_search_fwd(&mut caches.longest, &input) {
                     Ok(Some(half)) => half.offset(),
                     _ => break,
                 };
@@ -461,7 +454,7 @@ impl Matcher {
                     break;
                 }
                 let inside = end < sentence.len();
-                let candidate = self.assign(rule, &sentence[..end], start, inside, scratch);
+                let candidate = self.assign(rule, &sentence[..end], start, inside, caches);
                 match candidate
                     .map_err(|reason| (reason, None))
                     .and_then(|candidate| self.check(rule, sentence, candidate))
@@ -519,20 +512,20 @@ impl Matcher {
         haystack: &str,
         start: usize,
         inside: bool,
-        scratch: &mut Scratch,
+        scratch: &mut RuleScratch,
     ) -> Result<RuleMatch, String> {
         let compiled = &self.rules[rule];
         let input = Input::new(haystack).range(start..).anchored(Anchored::Yes);
-        let captures = match (&compiled.exact_inside, &mut scratch.exact_inside[rule]) {
+        let captures = match (&compiled.exact_inside, &mut scratch.exact_inside) {
             (Some(regex), Some((cache, captures))) if inside => {
                 regex.search_captures_with(cache, &input, captures);
                 captures
             }
             _ => {
-                let captures = &mut scratch.captures[rule];
+                let captures = &mut scratch.captures;
                 compiled
                     .exact
-                    .search_captures_with(&mut scratch.exact[rule], &input, captures);
+                    .search_captures_with(&mut scratch.exact, &input, captures);
                 captures
             }
         };
