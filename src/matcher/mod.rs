@@ -48,8 +48,6 @@ pub struct Matcher {
     full_masks: Vec<u8>,
     /// Rules without triggers: they run on every sentence.
     untriggered: Vec<usize>,
-    /// Each lexicon's name, for messages.
-    lexicon_names: Vec<String>,
     /// For each rule, its trigger sets (for `kgrep try`).
     rule_triggers: Vec<Vec<Vec<String>>>,
     /// Lexicon entries, normalised, for `in` constraints.
@@ -121,6 +119,14 @@ pub struct Scratch {
     /// By rule, made the first time the rule runs on this thread: with
     /// thousands of rules, most never run on a given corpus.
     rules: Vec<Option<Box<RuleScratch>>>,
+}
+
+/// Why a candidate could not be taken apart into its groups.
+enum Unassigned {
+    /// The capture automaton found no split (should not happen).
+    NoSplit,
+    /// A big lexicon's stand-in holds text that is not one of its entries.
+    NotAnEntry,
 }
 
 /// One rule's automaton caches.
@@ -327,7 +333,6 @@ impl Matcher {
             trigger_rules,
             full_masks,
             untriggered,
-            lexicon_names: rules.lexicons.iter().map(|l| l.name.clone()).collect(),
             rule_triggers,
             lexicon_entries,
             entity_constraints,
@@ -455,8 +460,19 @@ impl Matcher {
                 }
                 let inside = end < sentence.len();
                 let candidate = self.assign(rule, &sentence[..end], start, inside, caches);
+                // A big lexicon's stand-in that is no entry is a cheap miss (a
+                // lookup; at most a few per start): neither charged nor shown.
+                if let Err(Unassigned::NotAnEntry) = candidate {
+                    limit = end - 1;
+                    continue;
+                }
                 match candidate
-                    .map_err(|reason| (reason, None))
+                    .map_err(|_| {
+                        (
+                            "the match could not be split into its captures".to_owned(),
+                            None,
+                        )
+                    })
                     .and_then(|candidate| self.check(rule, sentence, candidate))
                 {
                     Ok(found) => {
@@ -513,7 +529,7 @@ impl Matcher {
         start: usize,
         inside: bool,
         scratch: &mut RuleScratch,
-    ) -> Result<RuleMatch, String> {
+    ) -> Result<RuleMatch, Unassigned> {
         let compiled = &self.rules[rule];
         let input = Input::new(haystack).range(start..).anchored(Anchored::Yes);
         let captures = match (&compiled.exact_inside, &mut scratch.exact_inside) {
@@ -530,7 +546,7 @@ impl Matcher {
             }
         };
         if !captures.is_match() {
-            return Err("the match could not be split into its captures".into());
+            return Err(Unassigned::NoSplit);
         }
         let mut capture_spans = Vec::new();
         let mut entities = Vec::new();
@@ -556,10 +572,7 @@ impl Matcher {
                     if let Some(span) = span {
                         let text = &haystack[span];
                         if !self.lexicon_entries[lexicon.0].contains_key(text) {
-                            return Err(format!(
-                                "\"{text}\" is not an entry of lexicon {}",
-                                self.lexicon_names[lexicon.0]
-                            ));
+                            return Err(Unassigned::NotAnEntry);
                         }
                     }
                 }
