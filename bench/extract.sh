@@ -162,3 +162,15 @@ pd4_mb=$(python3 -c "import os,sys; print(round(os.path.getsize(sys.argv[1]) / 1
 echo "1M-entry lexicon, rule with a context word: compile (one-line document) $(peak "$kgrep" extract -q -r "$work/gaz-context.kgr" "$work/x.txt"); over People's Daily x4 ($pd4_mb MB) $(peak "$kgrep" extract -q -r "$work/gaz-context.kgr" "$work/pd4.txt")"
 echo "1M-entry lexicon, entity-only rule: compile $(peak "$kgrep" extract -q -r "$work/gaz-only.kgr" "$work/x.txt"); over People's Daily x4 $(peak "$kgrep" extract -q -r "$work/gaz-only.kgr" "$work/pd4.txt")"
 echo "10,000 rules: compile $(peak "$kgrep" extract -q -r "$work/rules10k.kgr" "$work/x.txt") (the issue asks <= 10 s, <= 1 GB)"
+
+# 3 (issue 10). The dense document: 300,000 copies of one sentence with a
+# match (17 MB), one thread, N-Triples and JSON lines (with provenance and
+# mentions), beside Python's `re` running the same rules' regexes sentence by
+# sentence (bench/re_baseline.py), in this run.
+python3 -c "import sys; open(sys.argv[1], 'w', encoding='utf-8').write('中国移动湖北分公司党委成立党员突击队。' * 300000)" "$work/dense.txt"
+"$kgrep" debug regex -r "$rules" > "$work/regexes.txt"
+dense_mb=$(python3 -c "import os,sys; print(os.path.getsize(sys.argv[1]) / 1e6)" "$work/dense.txt")
+d_nt=$(runs=1 best_of env RAYON_NUM_THREADS=1 "$kgrep" extract -q -r "$rules" "$work/dense.txt")
+d_js=$(runs=1 best_of env RAYON_NUM_THREADS=1 "$kgrep" extract -q -f jsonl -r "$rules" "$work/dense.txt")
+d_re=$(runs=1 best_of python3 bench/re_baseline.py "$work/regexes.txt" "$work/dense.txt")
+echo "dense 17 MB, 1 thread: N-Triples ${d_nt}s ($(calc "$dense_mb / $d_nt") MB/s), JSON lines ${d_js}s ($(calc "$dense_mb / $d_js") MB/s); Python re ${d_re}s: kgrep JSON lines is $(calc "$d_re / $d_js")x Python re (the issue asks >= 30 MB/s and >= 10x)"

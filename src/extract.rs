@@ -129,7 +129,8 @@ pub struct Provenance {
     /// The sentence's first character in the original text.
     pub sentence_start: usize,
     /// What the match's captures hold, in the order of the rule's captures
-    /// (shared by every fact of the match).
+    /// (shared by every fact of the match); empty unless the extractor was
+    /// made [`Extractor::with_mentions`].
     pub mentions: Arc<[Mention]>,
 }
 
@@ -198,6 +199,9 @@ pub struct Extractor {
     rule_names: Vec<Arc<str>>,
     entity_names: Vec<Arc<str>>,
     lexicon_names: Vec<Arc<str>>,
+    /// Whether facts carry their match's mentions (see [`Extractor::with_mentions`]).
+    with_mentions: bool,
+    no_mentions: Arc<[Mention]>,
     /// Scratch spaces returned after use: the lazy DFAs' caches warm up once
     /// per thread, not once per document (that cost ~0.3 ms a document).
     spare: std::sync::Mutex<Vec<Scratch>>,
@@ -248,7 +252,18 @@ impl Extractor {
             lexicon_names,
             entity_lexicons,
             spare: std::sync::Mutex::new(Vec::new()),
+            with_mentions: false,
+            no_mentions: Arc::from(Vec::new()),
         })
+    }
+
+    /// Makes facts carry their match's captures ([`Provenance::mentions`]);
+    /// off by default: minting each capture's IRI and copying its text costs
+    /// about a third more on text dense with matches, and only JSON lines,
+    /// `--mentions` and the Python package show them.
+    pub fn with_mentions(mut self, on: bool) -> Extractor {
+        self.with_mentions = on;
+        self
     }
 
     /// The rule set.
@@ -422,7 +437,11 @@ impl Extractor {
             rule: self.rule_names[found.rule].clone(),
             text: document.text[original_start..original_end].to_owned(),
             sentence_text: Arc::from(&document.text[sentence_original]),
-            mentions: self.mentions(document, normalized, sentence_range, found, chars),
+            mentions: if self.with_mentions {
+                self.mentions(document, normalized, sentence_range, found, chars)
+            } else {
+                self.no_mentions.clone()
+            },
         };
         let mut facts = Vec::new();
         let mut typed: Vec<(usize, NamedNode, String)> = Vec::new();

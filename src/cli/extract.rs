@@ -90,6 +90,7 @@ pub fn run(args: &ExtractArgs, output: &Output) -> Result<Outcome> {
         );
     }
     let (extractor, _) = load_rules(&args.input.rules, output, args.quiet)?;
+    let extractor = extractor.with_mentions(args.mentions || format == Format::JsonLines);
     let (sources, bad_records) = args.input.sources(output)?;
     let mut mentions_out = args
         .mentions

@@ -313,7 +313,8 @@ impl Rules {
         };
         let extractor = py
             .detach(|| Extractor::new(rule_set))
-            .map_err(|error| KgrepError::new_err(error.to_string()))?;
+            .map_err(|error| KgrepError::new_err(error.to_string()))?
+            .with_mentions(true);
         Ok(Rules {
             extractor: Arc::new(extractor),
             warnings: all,
