@@ -240,15 +240,13 @@ impl Remote {
         }
         graphs.sort_by_key(|(graph, _)| *graph == document);
         self.update(&self.remove_unsupported_facts(document))?;
-        let mut requests = 1;
         let keep: HashSet<&str> = graphs.iter().map(|(graph, _)| graph.as_str()).collect();
-        for old in self.support_graphs(document)? {
-            if !keep.contains(old.as_str()) {
-                self.graph_request("DELETE", graph_store, &old, None)?;
-                requests += 1;
-            }
+        let old = self.support_graphs(document)?;
+        let mut requests = 2; // the update and the query of the old graphs
+        for old in old.iter().filter(|old| !keep.contains(old.as_str())) {
+            self.graph_request("DELETE", graph_store, old, None)?;
+            requests += 1;
         }
-        requests += 1;
         for (graph, triples) in &graphs {
             self.graph_request("PUT", graph_store, graph.as_str(), Some(triples))?;
             requests += 1;

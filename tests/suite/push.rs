@@ -129,20 +129,31 @@ fn start_oxigraph(dir: &Path) -> Option<(Running, String)> {
         return None;
     }
     let port = free_port();
-    let log = dir.join(format!("oxigraph-{port}.log"));
+    let mut command = Command::new("oxigraph");
+    command
+        .args(["serve", "--location"])
+        .arg(dir.join(format!("oxigraph-{port}")))
+        .args(["--bind", &format!("127.0.0.1:{port}")]);
+    let endpoint = format!("http://127.0.0.1:{port}/query");
+    let server = serve(
+        command,
+        &dir.join(format!("oxigraph-{port}.log")),
+        &endpoint,
+    );
+    Some((server, endpoint))
+}
+
+/// Starts `command`, its output to `log`, and waits until `endpoint` answers.
+fn serve(mut command: Command, log: &Path, endpoint: &str) -> Running {
     let mut server = Running(
-        Command::new("oxigraph")
-            .args(["serve", "--location"])
-            .arg(dir.join(format!("oxigraph-{port}")))
-            .args(["--bind", &format!("127.0.0.1:{port}")])
-            .stdout(std::fs::File::create(&log).expect("log"))
+        command
+            .stdout(std::fs::File::create(log).expect("log"))
             .stderr(Stdio::null())
             .spawn()
-            .expect("oxigraph serve"),
+            .expect("the server starts"),
     );
-    let endpoint = format!("http://127.0.0.1:{port}/query");
-    wait_for(&endpoint, &mut server, &log);
-    Some((server, endpoint))
+    wait_for(endpoint, &mut server, log);
+    server
 }
 
 fn start_virtuoso(dir: &Path) -> Option<(Running, String)> {
@@ -167,19 +178,13 @@ fn start_virtuoso(dir: &Path) -> Option<(Running, String)> {
         );
     let ini = db.join("virtuoso.ini");
     std::fs::write(&ini, config).expect("write");
-    let log = db.join("out.log");
-    let mut server = Running(
-        Command::new("virtuoso-t")
-            .args(["+foreground", "+configfile"])
-            .arg(&ini)
-            .current_dir(&db)
-            .stdout(std::fs::File::create(&log).expect("log"))
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("virtuoso-t"),
-    );
+    let mut command = Command::new("virtuoso-t");
+    command
+        .args(["+foreground", "+configfile"])
+        .arg(&ini)
+        .current_dir(&db);
     let endpoint = format!("http://127.0.0.1:{http}/sparql");
-    wait_for(&endpoint, &mut server, &log);
+    let server = serve(command, &db.join("out.log"), &endpoint);
     Some((server, endpoint))
 }
 
