@@ -189,6 +189,96 @@ pub fn read_records(
     Ok((sources, errors))
 }
 
+/// The documents in a TSV file: a header line naming the columns, then a
+/// record a line; `id_field` and `text_field` name columns (or give their
+/// 1-based numbers). Fields may escape `\t`, `\n`, `\r` and `\\` (linear
+/// TSV); offsets count characters of the unescaped field. A line without
+/// those columns is reported by line and skipped.
+pub fn read_tsv_records(
+    path: &Path,
+    id_field: &str,
+    text_field: &str,
+) -> Result<(Vec<Source>, Vec<CorpusError>), CorpusError> {
+    let text = read_document(path, false)?;
+    let mut lines = text.lines().enumerate();
+    let header: Vec<&str> = lines
+        .next()
+        .map(|(_, line)| line.split('\t').collect())
+        .unwrap_or_default();
+    let column = |field: &str| -> Result<usize, CorpusError> {
+        header
+            .iter()
+            .position(|name| name.trim() == field)
+            .or_else(|| field.parse::<usize>().ok().filter(|&n| n >= 1).map(|n| n - 1))
+            .ok_or_else(|| CorpusError::Record {
+                path: path.to_owned(),
+                line: 1,
+                why: format!(
+                    "the header has no column `{field}` (it has: {}); name one with --id-field/--text-field, or give its number",
+                    header.join(", ")
+                ),
+            })
+    };
+    let (id_column, text_column) = (column(id_field)?, column(text_field)?);
+    let (mut sources, mut errors) = (Vec::new(), Vec::new());
+    for (index, line) in lines {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let fields: Vec<&str> = line.split('\t').collect();
+        let (Some(id), Some(text)) = (fields.get(id_column), fields.get(text_column)) else {
+            errors.push(CorpusError::Record {
+                path: path.to_owned(),
+                line: index + 1,
+                why: format!("{} fields, the header has {}", fields.len(), header.len()),
+            });
+            continue;
+        };
+        if id.is_empty() {
+            errors.push(CorpusError::Record {
+                path: path.to_owned(),
+                line: index + 1,
+                why: format!("an empty `{id_field}`"),
+            });
+            continue;
+        }
+        sources.push(Source {
+            path: path.to_owned(),
+            name: unescape_tsv(id),
+            text: Some(unescape_tsv(text).into()),
+        });
+    }
+    Ok((sources, errors))
+}
+
+/// A linear-TSV field unescaped (`\t`, `\n`, `\r`, `\\`; other
+/// backslashes stay).
+fn unescape_tsv(field: &str) -> String {
+    if !field.contains('\\') {
+        return field.to_owned();
+    }
+    let mut out = String::with_capacity(field.len());
+    let mut chars = field.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('t') => out.push('\t'),
+            Some('n') => out.push('\n'),
+            Some('r') => out.push('\r'),
+            Some('\\') => out.push('\\'),
+            Some(other) => {
+                out.push('\\');
+                out.push(other);
+            }
+            None => out.push('\\'),
+        }
+    }
+    out
+}
+
 /// An error if two sources have one name (two folders both holding `x.txt`).
 pub fn check_distinct_names(sources: &[Source]) -> Result<(), CorpusError> {
     let mut seen: std::collections::HashMap<&str, &Source> = std::collections::HashMap::new();

@@ -17,7 +17,7 @@ use crate::matcher::{
     CompileError, Matcher, Rejection, RuleMatch, Scratch, apply_text_normalizers,
 };
 use crate::rules::{CaptureKind, EntryTarget, LiteralOutput, Normalizer, RuleSet, TermTemplate};
-use crate::text::{Normalized, normalize, read_date, read_number, split_sentences};
+use crate::text::{Normalized, View, normalize_in, read_date, read_number, split_sentences};
 
 /// The namespace of kgrep's own vocabulary (provenance).
 pub use crate::vocab::NS as KGREP_NS;
@@ -201,6 +201,8 @@ pub struct Extractor {
     lexicon_names: Vec<Arc<str>>,
     /// Whether facts carry their match's mentions (see [`Extractor::with_mentions`]).
     with_mentions: bool,
+    /// How documents' bytes become text (see [`Extractor::with_view`]).
+    view: View,
     no_mentions: Arc<[Mention]>,
     /// Scratch spaces returned after use: the lazy DFAs' caches warm up once
     /// per thread, not once per document (that cost ~0.3 ms a document).
@@ -253,8 +255,16 @@ impl Extractor {
             entity_lexicons,
             spare: std::sync::Mutex::new(Vec::new()),
             with_mentions: false,
+            view: View::Text,
             no_mentions: Arc::from(Vec::new()),
         })
+    }
+
+    /// Reads documents as `view` says (paragraphs, HTML, XML); offsets stay
+    /// offsets into the document as given.
+    pub fn with_view(mut self, view: View) -> Extractor {
+        self.view = view;
+        self
     }
 
     /// Makes facts carry their match's captures ([`Provenance::mentions`]);
@@ -319,7 +329,7 @@ impl Extractor {
     }
 
     fn run(&self, document: &Document, scratch: &mut Scratch, explain: bool) -> Trace {
-        let normalized = normalize(&document.text);
+        let normalized = normalize_in(&document.text, self.view);
         let sentences = split_sentences(&normalized.text);
         let candidates = self.matcher.candidates(&normalized.text, &sentences);
         let mut chars = CharCounter::new(&document.text);
@@ -375,7 +385,7 @@ impl Extractor {
         for (index, matched) in found.iter().enumerate().filter(|(index, _)| kept[*index]) {
             let rule = &self.rules.rules[matched.rule];
             for (capture, span) in matched.captures.iter().enumerate() {
-                if let (Some(span), CaptureKind::Entity(_)) = (span, rule.captures[capture].kind) {
+                if let (Some(span), true) = (span, rule.captures[capture].kind.is_entity()) {
                     mentions.push((index, capture, span.clone()));
                 }
             }
@@ -398,10 +408,28 @@ impl Extractor {
     /// another rule with a higher priority. A dropped match drops nothing.
     fn resolve_priorities(&self, found: &[RuleMatch]) -> Vec<bool> {
         let priority = |m: &RuleMatch| self.rules.rules[m.rule].priority;
+        let overlap =
+            |a: &RuleMatch, b: &RuleMatch| a.span.start < b.span.end && b.span.start < a.span.end;
+        // A match of an `excludes` rule drops the overlapping matches of the
+        // rules it names, whatever their priority; they drop nothing.
+        let excluded: Vec<bool> = found
+            .iter()
+            .map(|candidate| {
+                found.iter().any(|other| {
+                    self.rules.rules[other.rule]
+                        .excludes
+                        .contains(&candidate.rule)
+                        && overlap(other, candidate)
+                })
+            })
+            .collect();
         let mut order: Vec<usize> = (0..found.len()).collect();
         order.sort_by_key(|&index| std::cmp::Reverse(priority(&found[index])));
         let mut kept = vec![false; found.len()];
         for index in order {
+            if excluded[index] {
+                continue;
+            }
             let candidate = &found[index];
             kept[index] = !found.iter().zip(&kept).any(|(other, &other_kept)| {
                 other_kept
@@ -516,7 +544,15 @@ impl Extractor {
             let start = normalized.original_offset(sentence_range.start + span.start);
             let end = normalized.original_offset(sentence_range.start + span.end);
             let captured = &sentence[span.clone()];
-            let (kind, is_entity, iri) = match capture.kind {
+            let kind = match capture.kind {
+                CaptureKind::OneOfEntities => match entity_at(found, span) {
+                    Some(entity) => CaptureKind::Entity(entity),
+                    None => CaptureKind::Text,
+                },
+                kind => kind,
+            };
+            let (kind, is_entity, iri) = match kind {
+                CaptureKind::OneOfEntities => unreachable!("resolved above"),
                 CaptureKind::Entity(entity) => (
                     Some(self.entity_names[entity.0].clone()),
                     true,
@@ -595,7 +631,15 @@ impl Extractor {
             TermTemplate::Literal(literal) => Some(literal.clone().into()),
             TermTemplate::CaptureNode(capture) => {
                 let text = capture_text(*capture)?;
-                match rule.captures[capture.0].kind {
+                let kind = match rule.captures[capture.0].kind {
+                    CaptureKind::OneOfEntities => {
+                        let span = found.captures.get(capture.0)?.as_ref()?;
+                        CaptureKind::Entity(entity_at(found, span)?)
+                    }
+                    kind => kind,
+                };
+                match kind {
+                    CaptureKind::OneOfEntities => None,
                     CaptureKind::Entity(entity) => {
                         let (node, label) = self.entity_node(entity.0, text)?;
                         if !typed.iter().any(|(e, n, _)| *e == entity.0 && *n == node) {
@@ -635,6 +679,16 @@ impl Extractor {
             }
         }
     }
+}
+
+/// The entity type whose mention in `found` spans exactly `span` (for a
+/// capture of one of several entity types).
+fn entity_at(found: &RuleMatch, span: &Range<usize>) -> Option<crate::rules::EntityId> {
+    found
+        .entities
+        .iter()
+        .find(|(_, mention)| mention == span)
+        .map(|(entity, _)| *entity)
 }
 
 /// The literal for captured `text` (already through its text normalisers).

@@ -33,6 +33,7 @@
 //! ```
 pub mod corpus;
 pub mod diagnostic;
+pub mod eval;
 pub mod extract;
 pub mod graph;
 pub mod matcher;

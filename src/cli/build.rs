@@ -76,7 +76,15 @@ pub fn run(args: &BuildArgs, output: &Output) -> Result<Outcome> {
         anyhow::bail!("--batch must be at least 1");
     }
     let (extractor, sources_map) = load_rules(&args.input.rules, output, args.quiet)?;
-    let fingerprint = rules_fingerprint(&sources_map, args.input.year);
+    let extractor = extractor.with_view(args.input.input.view());
+    let mut fingerprint = rules_fingerprint(&sources_map, args.input.year);
+    // The same file read as HTML or as paragraphs gives other facts.
+    if args.input.input.view() != kgrep::text::View::Text {
+        sha2::Digest::update(
+            &mut fingerprint,
+            format!("view={:?}", args.input.input.view()),
+        );
+    }
     let (sources, bad_records) = args.input.sources(output)?;
     kgrep::corpus::check_distinct_names(&sources)?;
     let job = Job {

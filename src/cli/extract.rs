@@ -90,7 +90,9 @@ pub fn run(args: &ExtractArgs, output: &Output) -> Result<Outcome> {
         );
     }
     let (extractor, _) = load_rules(&args.input.rules, output, args.quiet)?;
-    let extractor = extractor.with_mentions(args.mentions || format == Format::JsonLines);
+    let extractor = extractor
+        .with_mentions(args.mentions || format == Format::JsonLines)
+        .with_view(args.input.input.view());
     let (sources, bad_records) = args.input.sources(output)?;
     let mut mentions_out = args
         .mentions

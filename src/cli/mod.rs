@@ -9,6 +9,7 @@
 mod build;
 mod check;
 mod debug;
+mod eval;
 #[cfg(feature = "store")]
 mod export;
 mod extract;
@@ -83,6 +84,8 @@ pub enum Command {
     Extract(extract::ExtractArgs),
     /// Run the tests written beside the rules.
     Test(test::TestArgs),
+    /// Score rules against gold annotations: precision, recall and F1.
+    Eval(eval::EvalArgs),
     /// Extract documents into a graph store (in memory, or on disk with --store).
     #[cfg(feature = "store")]
     Build(build::BuildArgs),
@@ -138,6 +141,7 @@ pub fn main() -> ExitCode {
         Command::Fmt(args) => fmt::run(args, &output),
         Command::Extract(args) => extract::run(args, &output),
         Command::Test(args) => test::run(args, &output),
+        Command::Eval(args) => eval::run(args, &output),
         Command::Try(args) => try_cmd::run(args, &output),
         #[cfg(feature = "store")]
         Command::Build(args) => build::run(args, &output),

@@ -65,6 +65,9 @@ impl<'a> HirBuilder<'a> {
     pub fn build(&mut self, pattern: &Pattern) -> Hir {
         match pattern {
             Pattern::Literal(text) => Hir::literal(normalize_str(text).into_bytes()),
+            Pattern::LiteralNoCase(text) => no_case_literal(&normalize_str(text)),
+            Pattern::WordBoundary { negated: false } => Hir::look(Look::WordUnicode),
+            Pattern::WordBoundary { negated: true } => Hir::look(Look::WordUnicodeNegate),
             Pattern::Class(class) => Hir::class(Class::Unicode(normalize_class(class))),
             Pattern::Any => {
                 Hir::class(Class::Unicode(ClassUnicode::new([ClassUnicodeRange::new(
@@ -112,6 +115,15 @@ impl<'a> HirBuilder<'a> {
                 longest = longest.max(count);
                 chars.extend(text.chars());
             }
+            if lexicon.ignore_case {
+                let mut cased =
+                    ClassUnicode::new(chars.iter().map(|&c| ClassUnicodeRange::new(c, c)));
+                cased.case_fold_simple();
+                chars = cased
+                    .iter()
+                    .flat_map(|range| range.start()..=range.end())
+                    .collect();
+            }
             let mut ranges: Vec<ClassUnicodeRange> = Vec::new();
             for c in chars {
                 match ranges.last_mut() {
@@ -141,10 +153,17 @@ impl<'a> HirBuilder<'a> {
         if entries.is_empty() {
             return Hir::fail();
         }
+        let ignore_case = lexicon.ignore_case;
         Hir::alternation(
             entries
                 .into_iter()
-                .map(|entry| Hir::literal(entry.into_bytes()))
+                .map(|entry| {
+                    if ignore_case {
+                        no_case_literal(&entry)
+                    } else {
+                        Hir::literal(entry.into_bytes())
+                    }
+                })
                 .collect(),
         )
     }
@@ -167,6 +186,25 @@ impl<'a> HirBuilder<'a> {
             None => inner,
         }
     }
+}
+
+/// `text` in any case: each character a class of its simple case foldings
+/// (a character without case stays a literal).
+fn no_case_literal(text: &str) -> Hir {
+    Hir::concat(
+        text.chars()
+            .map(|c| {
+                let mut class = ClassUnicode::new([ClassUnicodeRange::new(c, c)]);
+                class.case_fold_simple();
+                if class.ranges().len() == 1 && class.ranges()[0].start() == class.ranges()[0].end()
+                {
+                    Hir::literal(c.encode_utf8(&mut [0; 4]).as_bytes().to_vec())
+                } else {
+                    Hir::class(Class::Unicode(class))
+                }
+            })
+            .collect(),
+    )
 }
 
 /// The class with each of its characters normalised as the text is (full-width

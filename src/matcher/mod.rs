@@ -20,7 +20,7 @@ use std::ops::Range;
 use aho_corasick::AhoCorasick;
 use regex_automata::hybrid::dfa::{Cache as DfaCache, DFA};
 use regex_automata::meta::{self, Regex};
-use regex_automata::nfa::thompson;
+use regex_automata::nfa::thompson::{self, pikevm, pikevm::PikeVM};
 use regex_automata::util::captures::Captures;
 use regex_automata::{Anchored, Input, MatchKind};
 use regex_syntax::hir::{Hir, Look};
@@ -31,7 +31,7 @@ use crate::rules::EntryTarget;
 use crate::rules::{
     CaptureId, Constraint, ConstraintTest, EntityId, LexiconId, Normalizer, RuleSet,
 };
-use crate::syntax::ast::Compare;
+use crate::syntax::ast::{Compare, Side};
 use crate::text::normalize_str;
 
 /// A rule set compiled for matching.
@@ -50,8 +50,11 @@ pub struct Matcher {
     untriggered: Vec<usize>,
     /// For each rule, its trigger sets (for `kgrep try`).
     rule_triggers: Vec<Vec<Vec<String>>>,
-    /// Lexicon entries, normalised, for `in` constraints.
+    /// Lexicon entries, normalised (lower-cased for `ignore case`), for
+    /// lookups.
     lexicon_entries: Vec<HashMap<String, EntryTarget>>,
+    /// By lexicon: `ignore case`.
+    ignore_case: Vec<bool>,
     /// Entity constraints, compiled.
     entity_constraints: Vec<Vec<CompiledConstraint>>,
     /// Entity text normalisers.
@@ -70,6 +73,10 @@ struct CompiledRule {
     exact_inside: Option<Regex>,
     /// Longest match from a given start.
     longest: DFA,
+    /// The same on a PikeVM, for a pattern with word boundaries when the
+    /// lazy DFA gives up on non-ASCII text (it knows Unicode word boundaries
+    /// only on ASCII).
+    longest_words: Option<PikeVM>,
     /// The role of capture group `i + 1`.
     groups: Vec<Group>,
     /// The names of the rule's captures, for messages.
@@ -90,6 +97,13 @@ enum CompiledTest {
     InLexicon(LexiconId),
     Regex(Regex),
     Length(Compare, u32),
+    /// `followed by`: the pattern, searched anchored where the text ends.
+    FollowedBy(Regex),
+    /// `preceded by`: the pattern then `\z`, searched in the sentence cut
+    /// where the text starts, no further back than the pattern's longest
+    /// match (`None`: unbounded).
+    PrecededBy(Regex, Option<usize>),
+    Any(Vec<CompiledConstraint>),
 }
 
 /// Why compiling failed (a pattern too big for the automata).
@@ -136,6 +150,7 @@ struct RuleScratch {
     exact: meta::Cache,
     exact_inside: Option<(meta::Cache, Captures)>,
     longest: DfaCache,
+    longest_words: Option<(pikevm::Cache, Captures)>,
     captures: Captures,
 }
 
@@ -149,6 +164,10 @@ impl RuleScratch {
                 .as_ref()
                 .map(|regex| (regex.create_cache(), regex.create_captures())),
             longest: rule.longest.create_cache(),
+            longest_words: rule
+                .longest_words
+                .as_ref()
+                .map(|vm| (vm.create_cache(), vm.create_captures())),
             captures: rule.exact.create_captures(),
         })
     }
@@ -207,10 +226,19 @@ impl Matcher {
                 lexicon
                     .entries
                     .iter()
-                    .map(|entry| (normalize_str(&entry.text), entry.target.clone()))
+                    .map(|entry| {
+                        let text = normalize_str(&entry.text);
+                        let key = if lexicon.ignore_case {
+                            text.to_lowercase()
+                        } else {
+                            text
+                        };
+                        (key, entry.target.clone())
+                    })
                     .collect()
             })
             .collect();
+        let ignore_case = rules.lexicons.iter().map(|l| l.ignore_case).collect();
         for (index, rule) in rules.rules.iter().enumerate() {
             let what = || format!("rule `{}`", rule.name);
             let origin = Some(rule.origin);
@@ -245,6 +273,15 @@ impl Matcher {
                 message,
                 origin,
             })?;
+            let longest_words = if hir.properties().look_set().contains_word_unicode() {
+                Some(longest_pikevm(&hir).map_err(|message| CompileError {
+                    what: what(),
+                    message,
+                    origin,
+                })?)
+            } else {
+                None
+            };
             let constraints =
                 compile_constraints(rules, &rule.constraints).map_err(|message| CompileError {
                     what: what(),
@@ -261,6 +298,7 @@ impl Matcher {
                 exact,
                 exact_inside,
                 longest,
+                longest_words,
                 groups,
                 capture_names,
                 constraints,
@@ -335,6 +373,7 @@ impl Matcher {
             untriggered,
             rule_triggers,
             lexicon_entries,
+            ignore_case,
             entity_constraints,
             entity_normalizers,
         })
@@ -453,7 +492,17 @@ impl Matcher {
                     .anchored(Anchored::Yes);
                 let end = match compiled.longest.try_search_fwd(&mut caches.longest, &input) {
                     Ok(Some(half)) => half.offset(),
-                    _ => break,
+                    Ok(None) => break,
+                    Err(_) => match (&compiled.longest_words, &mut caches.longest_words) {
+                        (Some(vm), Some((cache, captures))) => {
+                            vm.search(cache, &input, captures);
+                            match captures.get_match() {
+                                Some(found) => found.end(),
+                                None => break,
+                            }
+                        }
+                        _ => break,
+                    },
                 };
                 if end == start {
                     break;
@@ -571,7 +620,7 @@ impl Matcher {
                 Group::Lexicon(lexicon) => {
                     if let Some(span) = span {
                         let text = &haystack[span];
-                        if !self.lexicon_entries[lexicon.0].contains_key(text) {
+                        if self.lexicon_entry(*lexicon, text).is_none() {
                             return Err(Unassigned::NotAnEntry);
                         }
                     }
@@ -597,7 +646,7 @@ impl Matcher {
         for (entity, span) in &found.entities {
             let text = self.entity_text(*entity, &sentence[span.clone()]);
             for constraint in &self.entity_constraints[entity.0] {
-                if !self.holds(constraint, &text) {
+                if !self.holds(constraint, sentence, span, &text, &found) {
                     return Err((
                         format!("entity mention \"{text}\" fails a `where` of its entity type"),
                         Some(constraint.origin),
@@ -606,17 +655,24 @@ impl Matcher {
             }
         }
         for constraint in &self.rules[rule].constraints {
-            let Some(capture) = constraint.capture else {
-                continue;
-            };
-            let Some(Some(span)) = found.captures.get(capture.0) else {
-                continue;
+            let (span, what) = match constraint.capture {
+                Some(capture) => {
+                    let Some(Some(span)) = found.captures.get(capture.0) else {
+                        continue;
+                    };
+                    let name = &self.rules[rule].capture_names[capture.0];
+                    let text = &sentence[span.clone()];
+                    (span.clone(), format!("${name} = \"{text}\""))
+                }
+                None => (
+                    found.span.clone(),
+                    format!("the match \"{}\"", &sentence[found.span.clone()]),
+                ),
             };
             let text = &sentence[span.clone()];
-            if !self.holds(constraint, text) {
-                let name = &self.rules[rule].capture_names[capture.0];
+            if !self.holds(constraint, sentence, &span, text, &found) {
                 return Err((
-                    format!("${name} = \"{text}\" fails a `where` constraint"),
+                    format!("{what} fails a `where` constraint"),
                     Some(constraint.origin),
                 ));
             }
@@ -659,7 +715,12 @@ impl Matcher {
     /// What the (normalised) lexicon entry `text` of `lexicon` stands for,
     /// if it is an entry.
     pub fn lexicon_entry(&self, lexicon: LexiconId, text: &str) -> Option<&EntryTarget> {
-        self.lexicon_entries[lexicon.0].get(text)
+        let entries = &self.lexicon_entries[lexicon.0];
+        if self.ignore_case[lexicon.0] {
+            entries.get(&text.to_lowercase())
+        } else {
+            entries.get(text)
+        }
     }
 
     /// The text of an entity mention after the entity's normalisers.
@@ -667,10 +728,53 @@ impl Matcher {
         apply_text_normalizers(&self.entity_normalizers[entity.0], text)
     }
 
-    fn holds(&self, constraint: &CompiledConstraint, text: &str) -> bool {
+    /// Whether `constraint` holds of `text`, which is `span` of `sentence`
+    /// (after its entity's normalisers, for an entity's constraint). An
+    /// `or` of constraints tests the captures of `found` it names.
+    fn holds(
+        &self,
+        constraint: &CompiledConstraint,
+        sentence: &str,
+        span: &Range<usize>,
+        text: &str,
+        found: &RuleMatch,
+    ) -> bool {
         let result = match &constraint.test {
-            CompiledTest::InLexicon(lexicon) => self.lexicon_entries[lexicon.0].contains_key(text),
+            CompiledTest::InLexicon(lexicon) => self.lexicon_entry(*lexicon, text).is_some(),
             CompiledTest::Regex(regex) => regex.is_match(text),
+            CompiledTest::FollowedBy(regex) => {
+                let input = Input::new(sentence)
+                    .range(span.end..)
+                    .anchored(Anchored::Yes)
+                    .earliest(true);
+                regex.search_half(&input).is_some()
+            }
+            CompiledTest::PrecededBy(regex, longest) => {
+                let haystack = &sentence[..span.start];
+                let mut from = longest.map_or(0, |longest| span.start.saturating_sub(longest));
+                while !haystack.is_char_boundary(from) {
+                    from -= 1;
+                }
+                regex.is_match(Input::new(haystack).range(from..))
+            }
+            CompiledTest::Any(alternatives) => alternatives.iter().any(|alternative| {
+                let span = match alternative.capture {
+                    Some(capture) => match found.captures.get(capture.0) {
+                        Some(Some(span)) => span.clone(),
+                        // An unbound capture passes its tests, as elsewhere.
+                        _ => return true,
+                    },
+                    None => span.clone(),
+                };
+                let own;
+                let text = if alternative.capture.is_some() {
+                    &sentence[span.clone()]
+                } else {
+                    own = text.to_owned();
+                    own.as_str()
+                };
+                self.holds(alternative, sentence, &span, text, found)
+            }),
             CompiledTest::Length(op, bound) => {
                 let length = text.chars().count() as u64;
                 let bound = u64::from(*bound);
@@ -746,6 +850,17 @@ fn meta_regex(hir: &Hir) -> Result<Regex, String> {
         .map_err(|error| error.to_string())
 }
 
+fn longest_pikevm(hir: &Hir) -> Result<PikeVM, String> {
+    let nfa = thompson::Compiler::new()
+        .configure(thompson::Config::new().nfa_size_limit(Some(64 << 20)))
+        .build_from_hir(hir)
+        .map_err(|error| error.to_string())?;
+    PikeVM::builder()
+        .configure(PikeVM::config().match_kind(MatchKind::All))
+        .build_from_nfa(nfa)
+        .map_err(|error| error.to_string())
+}
+
 fn longest_dfa(hir: &Hir) -> Result<DFA, String> {
     let nfa = thompson::Compiler::new()
         .configure(thompson::Config::new().nfa_size_limit(Some(64 << 20)))
@@ -755,6 +870,7 @@ fn longest_dfa(hir: &Hir) -> Result<DFA, String> {
         .configure(
             DFA::config()
                 .match_kind(MatchKind::All)
+                .unicode_word_boundary(true)
                 .cache_capacity(4 << 20),
         )
         .build_from_nfa(nfa)
@@ -779,6 +895,20 @@ fn compile_constraints(
                         inner
                     };
                     CompiledTest::Regex(meta_regex(&hir)?)
+                }
+                ConstraintTest::Context { side, pattern } => {
+                    let hir = hir::HirBuilder::without_groups(rules).build(pattern);
+                    match side {
+                        Side::After => CompiledTest::FollowedBy(meta_regex(&hir)?),
+                        Side::Before => {
+                            let longest = hir.properties().maximum_len();
+                            let hir = Hir::concat(vec![hir, Hir::look(Look::End)]);
+                            CompiledTest::PrecededBy(meta_regex(&hir)?, longest)
+                        }
+                    }
+                }
+                ConstraintTest::Any(alternatives) => {
+                    CompiledTest::Any(compile_constraints(rules, alternatives)?)
                 }
             };
             Ok(CompiledConstraint {

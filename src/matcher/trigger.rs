@@ -21,11 +21,19 @@ pub(crate) const MAX_SETS: usize = 3;
 /// (the most selective few, best first); empty when none is known (the rule
 /// then runs on every sentence).
 pub(crate) fn trigger_sets(rule: &Rule, rules: &RuleSet) -> Vec<Vec<String>> {
-    best_sets(&rule.pattern, Some(rule), rules)
+    let mut sets = required_sets(&rule.pattern, Some(rule), rules);
+    // Context conditions on the whole match need their text in the sentence.
+    let whole = rule.constraints.iter().filter(|c| c.capture.is_none());
+    sets.extend(whole.flat_map(|c| constraint_sets(c, rules)));
+    best(sets)
 }
 
 fn best_sets(pattern: &Pattern, rule: Option<&Rule>, rules: &RuleSet) -> Vec<Vec<String>> {
-    let mut sets = required_sets(pattern, rule, rules);
+    best(required_sets(pattern, rule, rules))
+}
+
+/// The most selective few of `sets`.
+fn best(mut sets: Vec<Vec<String>>) -> Vec<Vec<String>> {
     // A big lexicon's names trigger only a rule that has no other trigger:
     // they cost an Aho–Corasick automaton of their size.
     if sets.iter().any(|set| set.len() <= MAX_TRIGGERS) {
@@ -44,7 +52,13 @@ fn best_sets(pattern: &Pattern, rule: Option<&Rule>, rules: &RuleSet) -> Vec<Vec
 fn required_sets(pattern: &Pattern, rule: Option<&Rule>, rules: &RuleSet) -> Vec<Vec<String>> {
     match pattern {
         Pattern::Literal(text) => finish(vec![normalize_str(text)]).into_iter().collect(),
-        Pattern::Class(_) | Pattern::Any | Pattern::Start | Pattern::End => Vec::new(),
+        // Text in any case has no literal an exact scan could find.
+        Pattern::LiteralNoCase(_)
+        | Pattern::WordBoundary { .. }
+        | Pattern::Class(_)
+        | Pattern::Any
+        | Pattern::Start
+        | Pattern::End => Vec::new(),
         Pattern::Concat(parts) => parts
             .iter()
             .flat_map(|part| required_sets(part, rule, rules))
@@ -62,6 +76,7 @@ fn required_sets(pattern: &Pattern, rule: Option<&Rule>, rules: &RuleSet) -> Vec
         }
         Pattern::Repeat { inner, min, .. } if *min > 0 => required_sets(inner, rule, rules),
         Pattern::Repeat { .. } => Vec::new(),
+        Pattern::Lexicon(id) if rules.lexicons[id.0].ignore_case => Vec::new(),
         Pattern::Lexicon(id) => {
             let mut entries: Vec<String> = rules.lexicons[id.0]
                 .entries
@@ -117,7 +132,9 @@ fn constraint_sets(constraint: &Constraint, rules: &RuleSet) -> Vec<Vec<String>>
         ConstraintTest::InLexicon(lexicon) => {
             required_sets(&Pattern::Lexicon(*lexicon), None, rules)
         }
-        ConstraintTest::Length(..) => Vec::new(),
+        // What must come before or after is in the sentence too.
+        ConstraintTest::Context { pattern, .. } => required_sets(pattern, None, rules),
+        ConstraintTest::Length(..) | ConstraintTest::Any(_) => Vec::new(),
     }
 }
 

@@ -671,6 +671,7 @@ impl Lowerer<'_> {
             // Each branch above keeps the first of duplicate entries only.
             self.lexicons.push(Lexicon {
                 name: decl.name.text.clone(),
+                ignore_case: decl.ignore_case,
                 entries,
                 origin: Origin {
                     file: *file,
@@ -879,6 +880,10 @@ impl Lowerer<'_> {
                 }
             }
             ast::PatternKind::Literal(text) => Pattern::Literal(text.clone()),
+            ast::PatternKind::LiteralNoCase(text) => Pattern::LiteralNoCase(text.clone()),
+            ast::PatternKind::WordBoundary { negated } => {
+                Pattern::WordBoundary { negated: *negated }
+            }
             ast::PatternKind::Class(class) => match lower_class(class) {
                 Ok(class) => Pattern::Class(class),
                 Err((escape, error)) => {
@@ -1004,29 +1009,46 @@ impl Lowerer<'_> {
                 };
                 (inner, kind)
             }
-            ast::CaptureTarget::Pattern(inner) => (
-                self.pattern(file, inner, context, captures, optional, repeated, owner),
-                CaptureKind::Text,
-            ),
+            ast::CaptureTarget::Pattern(inner) => {
+                let inner = self.pattern(file, inner, context, captures, optional, repeated, owner);
+                // `$x:(Org | Place)`: a mention of one of several entity types.
+                let kind = match &inner {
+                    Pattern::Alternation(branches)
+                        if branches.iter().all(|b| matches!(b, Pattern::Entity(_))) =>
+                    {
+                        CaptureKind::OneOfEntities
+                    }
+                    _ => CaptureKind::Text,
+                };
+                (inner, kind)
+            }
         };
         let id = match captures.list.iter().position(|c| c.name == name.text) {
             Some(index) => {
-                if captures.list[index].kind != kind && !captures.on_path.contains(&name.text) {
+                let first = captures.list[index].kind;
+                if first.is_entity() && kind.is_entity() {
+                    // `$x:Org | $x:Place`: one of several entity types too.
+                    if first != kind {
+                        captures.list[index].kind = CaptureKind::OneOfEntities;
+                    }
+                } else if first != kind && !captures.on_path.contains(&name.text) {
                     let diagnostic = Diagnostic::error(
                         "capture-kind-mismatch",
                         file,
                         name.span,
                         format!(
-                            "capture `${}` holds different kinds of thing in different branches",
-                            name.text
+                            "capture `${}` holds {} here and {} in another branch",
+                            name.text,
+                            self.kind_noun(kind),
+                            self.kind_noun(first),
                         ),
                     )
                     .with_secondary(
                         captures.spans[index].0,
                         captures.spans[index].1,
-                        "bound here to something else",
+                        format!("bound here to {}", self.kind_noun(first)),
                     )
-                    .with_hint("use a different name in each branch");
+                    .with_hint("use a different name in each branch; a capture may bind one of several entity types (`$x:(Org | Place)`), not an entity and text");
                     self.report(diagnostic);
                 }
                 captures.list[index].optional |= optional;
@@ -1050,6 +1072,22 @@ impl Lowerer<'_> {
         Pattern::Capture {
             capture: CaptureId(id),
             inner: Box::new(inner),
+        }
+    }
+
+    /// What a capture of `kind` holds, in words.
+    fn kind_noun(&self, kind: CaptureKind) -> String {
+        match kind {
+            CaptureKind::Entity(id) => format!(
+                "a mention of entity type `{}`",
+                self.entity_decls[id.0].1.name.text
+            ),
+            CaptureKind::OneOfEntities => "a mention of one of several entity types".to_owned(),
+            CaptureKind::Lexicon(id) => format!(
+                "an entry of lexicon `{}`",
+                self.lexicon_decls[id.0].1.name.text
+            ),
+            CaptureKind::Text => "text".to_owned(),
         }
     }
 
@@ -1251,113 +1289,153 @@ impl Lowerer<'_> {
         captures: Option<&mut Captures>,
         used_captures: &mut HashSet<usize>,
     ) -> Vec<Constraint> {
-        let mut lowered = Vec::new();
         let captures = captures.map(|c| &*c);
-        for constraint in constraints {
-            let (subject, negated) = match &constraint.kind {
-                ast::ConstraintKind::In {
-                    subject, negated, ..
-                }
-                | ast::ConstraintKind::Match {
-                    subject, negated, ..
-                } => (subject, *negated),
-                ast::ConstraintKind::Length { subject, .. } => (subject, false),
-            };
-            let capture = match (subject, captures) {
-                (ast::Subject::Text(_), None) => None,
-                (ast::Subject::Text(span), Some(_)) => {
-                    let diagnostic = Diagnostic::error(
-                        "bad-subject",
-                        file,
-                        *span,
-                        "`text` only works in an entity type's `where`",
-                    )
-                    .with_hint("in a rule, test a capture: `$org not in Place`");
-                    self.report(diagnostic);
-                    continue;
-                }
-                (ast::Subject::Capture(name), None) => {
-                    let diagnostic = Diagnostic::error(
-                        "bad-subject",
-                        file,
-                        name.span,
-                        "an entity type has no captures to test",
-                    )
-                    .with_hint("test the whole mention with `text`: `where text not in Place`");
-                    self.report(diagnostic);
-                    continue;
-                }
-                (ast::Subject::Capture(name), Some(captures)) => {
-                    match captures.list.iter().position(|c| c.name == name.text) {
-                        Some(index) => {
-                            used_captures.insert(index);
-                            Some(CaptureId(index))
-                        }
-                        None => {
-                            self.unbound_capture(file, name, captures);
-                            continue;
-                        }
+        constraints
+            .iter()
+            .filter_map(|constraint| self.constraint(file, constraint, captures, used_captures))
+            .collect()
+    }
+
+    /// One constraint, or `None` when it has an error (reported).
+    fn constraint(
+        &mut self,
+        file: FileId,
+        constraint: &ast::Constraint,
+        captures: Option<&Captures>,
+        used_captures: &mut HashSet<usize>,
+    ) -> Option<Constraint> {
+        let origin = Origin {
+            file,
+            span: constraint.span,
+        };
+        let (subject, negated) = match &constraint.kind {
+            ast::ConstraintKind::In {
+                subject, negated, ..
+            }
+            | ast::ConstraintKind::Match {
+                subject, negated, ..
+            } => (Some(subject), *negated),
+            ast::ConstraintKind::Length { subject, .. } => (Some(subject), false),
+            ast::ConstraintKind::Context {
+                subject, negated, ..
+            } => (subject.as_ref(), *negated),
+            ast::ConstraintKind::Any(alternatives) => {
+                let mut lowered = Vec::new();
+                let mut broken = false;
+                for alternative in alternatives {
+                    match self.constraint(file, alternative, captures, used_captures) {
+                        Some(alternative) => lowered.push(alternative),
+                        None => broken = true,
                     }
                 }
-            };
-            let test = match &constraint.kind {
-                ast::ConstraintKind::In { lexicon, .. } => {
-                    match self.names.get(&lexicon.text).copied() {
-                        Some(decl) if decl.kind == DeclKind::Lexicon => {
-                            self.used.insert(lexicon.text.clone());
-                            ConstraintTest::InLexicon(LexiconId(decl.index))
-                        }
-                        Some(decl) => {
-                            let diagnostic = Diagnostic::error("not-a-lexicon", file, lexicon.span, format!("`{}` is {}, not a lexicon", lexicon.text, decl.kind.with_article()))
-                            .with_secondary(decl.file, decl.span, "declared here")
-                            .with_hint(if decl.kind == DeclKind::Entity {
-                                "`in` looks text up in a lexicon; an entity type cannot be used in a constraint: list the names in a lexicon".to_owned()
-                            } else {
-                                format!("`in` looks text up in a lexicon; to test a pattern, write `matches {}`", lexicon.text)
-                            });
-                            self.used.insert(lexicon.text.clone());
-                            self.report(diagnostic);
-                            continue;
-                        }
-                        None => {
-                            if !self.broken_names.contains(&lexicon.text) {
-                                self.unknown_name(file, lexicon, "lexicon");
-                            }
-                            continue;
-                        }
-                    }
-                }
-                ast::ConstraintKind::Match { mode, pattern, .. } => {
-                    let mut scratch = Captures::default();
-                    let lowered = self.pattern(
-                        file,
-                        pattern,
-                        Context::Constraint,
-                        &mut scratch,
-                        false,
-                        false,
-                        None,
-                    );
-                    match mode {
-                        ast::MatchMode::Matches => ConstraintTest::Matches(lowered),
-                        ast::MatchMode::Contains => ConstraintTest::Contains(lowered),
-                    }
-                }
-                ast::ConstraintKind::Length { op, value, .. } => {
-                    ConstraintTest::Length(*op, value.value)
-                }
-            };
-            lowered.push(Constraint {
-                capture,
-                test,
-                negated,
-                origin: Origin {
+                return (!broken).then_some(Constraint {
+                    capture: None,
+                    test: ConstraintTest::Any(lowered),
+                    negated: false,
+                    origin,
+                });
+            }
+        };
+        let capture = match (subject, captures) {
+            (None, _) | (Some(ast::Subject::Text(_)), None) => None,
+            (Some(ast::Subject::Text(span)), Some(_)) => {
+                let diagnostic = Diagnostic::error(
+                    "bad-subject",
                     file,
-                    span: constraint.span,
-                },
-            });
-        }
-        lowered
+                    *span,
+                    "`text` only works in an entity type's `where`",
+                )
+                .with_hint("in a rule, test a capture: `$org not in Place`");
+                self.report(diagnostic);
+                return None;
+            }
+            (Some(ast::Subject::Capture(name)), None) => {
+                let diagnostic = Diagnostic::error(
+                    "bad-subject",
+                    file,
+                    name.span,
+                    "an entity type has no captures to test",
+                )
+                .with_hint("test the whole mention with `text`: `where text not in Place`");
+                self.report(diagnostic);
+                return None;
+            }
+            (Some(ast::Subject::Capture(name)), Some(captures)) => {
+                match captures.list.iter().position(|c| c.name == name.text) {
+                    Some(index) => {
+                        used_captures.insert(index);
+                        Some(CaptureId(index))
+                    }
+                    None => {
+                        self.unbound_capture(file, name, captures);
+                        return None;
+                    }
+                }
+            }
+        };
+        let test = match &constraint.kind {
+            ast::ConstraintKind::In { lexicon, .. } => {
+                match self.names.get(&lexicon.text).copied() {
+                    Some(decl) if decl.kind == DeclKind::Lexicon => {
+                        self.used.insert(lexicon.text.clone());
+                        ConstraintTest::InLexicon(LexiconId(decl.index))
+                    }
+                    Some(decl) => {
+                        let diagnostic = Diagnostic::error("not-a-lexicon", file, lexicon.span, format!("`{}` is {}, not a lexicon", lexicon.text, decl.kind.with_article()))
+                        .with_secondary(decl.file, decl.span, "declared here")
+                        .with_hint(if decl.kind == DeclKind::Entity {
+                            "`in` looks text up in a lexicon; an entity type cannot be used in a constraint: list the names in a lexicon".to_owned()
+                        } else {
+                            format!("`in` looks text up in a lexicon; to test a pattern, write `matches {}`", lexicon.text)
+                        });
+                        self.used.insert(lexicon.text.clone());
+                        self.report(diagnostic);
+                        return None;
+                    }
+                    None => {
+                        if !self.broken_names.contains(&lexicon.text) {
+                            self.unknown_name(file, lexicon, "lexicon");
+                        }
+                        return None;
+                    }
+                }
+            }
+            ast::ConstraintKind::Match { mode, pattern, .. } => {
+                let lowered = self.constraint_pattern(file, pattern);
+                match mode {
+                    ast::MatchMode::Matches => ConstraintTest::Matches(lowered),
+                    ast::MatchMode::Contains => ConstraintTest::Contains(lowered),
+                }
+            }
+            ast::ConstraintKind::Context { side, pattern, .. } => ConstraintTest::Context {
+                side: *side,
+                pattern: self.constraint_pattern(file, pattern),
+            },
+            ast::ConstraintKind::Length { op, value, .. } => {
+                ConstraintTest::Length(*op, value.value)
+            }
+            ast::ConstraintKind::Any(_) => unreachable!("handled above"),
+        };
+        Some(Constraint {
+            capture,
+            test,
+            negated,
+            origin,
+        })
+    }
+
+    /// A pattern inside a constraint (no captures).
+    fn constraint_pattern(&mut self, file: FileId, pattern: &ast::Pattern) -> Pattern {
+        let mut scratch = Captures::default();
+        self.pattern(
+            file,
+            pattern,
+            Context::Constraint,
+            &mut scratch,
+            false,
+            false,
+            None,
+        )
     }
 
     fn unbound_capture(&mut self, file: FileId, name: &ast::Name, captures: &Captures) {
@@ -1425,6 +1503,7 @@ impl Lowerer<'_> {
                 ast::EntityClauseKind::Normalize(_) => "normalize",
                 ast::EntityClauseKind::Where(_) => "where",
                 ast::EntityClauseKind::Priority(_) => "priority",
+                ast::EntityClauseKind::Standalone => "standalone",
             };
             if let Some(first) = seen.insert(keyword, clause.span) {
                 let diagnostic = Diagnostic::error(
@@ -1484,6 +1563,7 @@ impl Lowerer<'_> {
                     constraints = self.constraints(file, list, None, &mut HashSet::new());
                 }
                 ast::EntityClauseKind::Priority(value) => priority = value.value,
+                ast::EntityClauseKind::Standalone => {}
             }
         }
         let iri = match iri {
@@ -1525,6 +1605,7 @@ impl Lowerer<'_> {
             normalizers,
             constraints,
             priority,
+            standalone: seen.contains_key("standalone"),
             origin: Origin {
                 file,
                 span: decl.name.span,
@@ -1633,6 +1714,7 @@ impl Position {
 impl Lowerer<'_> {
     fn lower_rules(&mut self) {
         let decls = self.rule_decls.clone();
+        let mut excluded_names = Vec::new();
         for (file, decl) in &decls {
             let mut captures = Captures::default();
             let pattern = self.pattern(
@@ -1661,6 +1743,7 @@ impl Lowerer<'_> {
             let mut constraints = Vec::new();
             let mut priority = 0;
             let mut priority_span: Option<Span> = None;
+            let mut excludes: Vec<ast::Name> = Vec::new();
             for clause in &decl.clauses {
                 match &clause.kind {
                     ast::RuleClauseKind::Where(list) => {
@@ -1681,7 +1764,22 @@ impl Lowerer<'_> {
                         }
                         priority = value.value;
                     }
+                    ast::RuleClauseKind::Excludes(names) => excludes.extend(names.iter().cloned()),
                 }
+            }
+            if !excludes.is_empty() && !decl.templates.is_empty() {
+                let diagnostic = Diagnostic::error(
+                    "excluding-rule-with-template",
+                    *file,
+                    decl.templates[0].span,
+                    format!(
+                        "rule `{}` excludes text and also writes triples",
+                        decl.name.text
+                    ),
+                )
+                .with_label("an `excludes` rule writes no triples")
+                .with_hint("write the triples in another rule, or drop `excludes`");
+                self.report(diagnostic);
             }
             let mut templates = Vec::new();
             for template in &decl.templates {
@@ -1764,10 +1862,76 @@ impl Lowerer<'_> {
                 constraints,
                 priority,
                 templates,
+                excludes: Vec::new(),
                 origin: Origin {
                     file: *file,
                     span: decl.name.span,
                 },
+            });
+            excluded_names.push((*file, excludes));
+        }
+        self.standalone_rules();
+        // `excludes` names rules, which are all known now.
+        for (index, (file, names)) in excluded_names.into_iter().enumerate() {
+            let mut targets = Vec::new();
+            for name in &names {
+                match self.rules.iter().position(|rule| rule.name == name.text) {
+                    Some(target) => targets.push(target),
+                    None => {
+                        let near = did_you_mean(
+                            &name.text,
+                            self.rules.iter().map(|rule| rule.name.as_str()),
+                        );
+                        let diagnostic = Diagnostic::error(
+                            "unknown-rule",
+                            file,
+                            name.span,
+                            format!("no rule is called `{}`", name.text),
+                        )
+                        .with_label("`excludes` names the rules whose matches it drops")
+                        .with_optional_hint(near.map(|near| format!("did you mean `{near}`?")));
+                        self.report(diagnostic);
+                    }
+                }
+            }
+            self.rules[index].excludes = targets;
+        }
+    }
+
+    /// A rule per `standalone` entity type, named as it: each mention makes
+    /// the entity a node (its classes and label), under the same conflict
+    /// policy as every rule (the entity's priority).
+    fn standalone_rules(&mut self) {
+        for (index, entity) in self.entities.iter().enumerate() {
+            let Some(entity) = entity.as_ref().filter(|entity| entity.standalone) else {
+                continue;
+            };
+            let capture = Capture {
+                name: entity.name.clone(),
+                kind: CaptureKind::Entity(EntityId(index)),
+                optional: false,
+            };
+            let templates = entity
+                .classes
+                .iter()
+                .map(|class| TripleTemplate {
+                    subject: TermTemplate::CaptureNode(CaptureId(0)),
+                    predicate: TermTemplate::Iri(oxrdf::vocab::rdf::TYPE.into_owned()),
+                    object: TermTemplate::Iri(class.clone()),
+                })
+                .collect();
+            self.rules.push(Rule {
+                name: entity.name.clone(),
+                pattern: Pattern::Capture {
+                    capture: CaptureId(0),
+                    inner: Box::new(Pattern::Entity(EntityId(index))),
+                },
+                captures: vec![capture],
+                constraints: Vec::new(),
+                priority: entity.priority,
+                templates,
+                excludes: Vec::new(),
+                origin: entity.origin,
             });
         }
     }
@@ -1878,7 +2042,9 @@ impl Lowerer<'_> {
         let capture_id = CaptureId(index);
         if pipes.is_empty() && annotation.is_none() {
             match capture.kind {
-                CaptureKind::Entity(_) => return Some(TermTemplate::CaptureNode(capture_id)),
+                CaptureKind::Entity(_) | CaptureKind::OneOfEntities => {
+                    return Some(TermTemplate::CaptureNode(capture_id));
+                }
                 CaptureKind::Lexicon(lexicon) => {
                     if self.lexicons[lexicon.0]
                         .entries
@@ -2096,11 +2262,7 @@ impl Lowerer<'_> {
                     _ => return,
                 }
             }
-            if lowered
-                .captures
-                .iter()
-                .any(|c| matches!(c.kind, CaptureKind::Entity(_)))
-            {
+            if lowered.captures.iter().any(|c| c.kind.is_entity()) {
                 writes.push(rdf::TYPE.into_owned());
                 writes.push(oxrdf::vocab::rdfs::LABEL.into_owned());
             }

@@ -65,6 +65,8 @@ pub struct RuleSet {
 pub struct Lexicon {
     /// Its name.
     pub name: String,
+    /// `ignore case`: an entry matches in any case (and is looked up so).
+    pub ignore_case: bool,
     /// Its entries, in the order written (duplicates removed, the first kept).
     pub entries: Vec<LexiconEntry>,
     /// Where it was declared.
@@ -110,6 +112,8 @@ pub struct EntityType {
     pub constraints: Vec<Constraint>,
     /// Higher wins when mentions overlap.
     pub priority: u32,
+    /// `standalone`: its mentions are found on their own (by a rule of its name).
+    pub standalone: bool,
     /// Where it was declared.
     pub origin: Origin,
 }
@@ -129,6 +133,9 @@ pub struct Rule {
     pub priority: u32,
     /// The triples it mints per match.
     pub templates: Vec<TripleTemplate>,
+    /// `excludes`: the rules (indices) whose overlapping matches a match of
+    /// this one drops; such a rule writes no triples.
+    pub excludes: Vec<usize>,
     /// Where it was declared.
     pub origin: Origin,
 }
@@ -152,8 +159,18 @@ pub enum CaptureKind {
     Entity(EntityId),
     /// A lexicon entry: stands for its IRI, or its canonical form.
     Lexicon(LexiconId),
+    /// A mention of one of several entity types (`$x:(Org | Place)`): stands
+    /// for the IRI of the entity whose mention the match holds there.
+    OneOfEntities,
     /// Text: stands for a literal.
     Text,
+}
+
+impl CaptureKind {
+    /// Whether it holds an entity mention.
+    pub fn is_entity(self) -> bool {
+        matches!(self, CaptureKind::Entity(_) | CaptureKind::OneOfEntities)
+    }
 }
 
 /// A text or value normaliser.
@@ -216,7 +233,8 @@ impl Normalizer {
 /// A condition on a capture or mention.
 #[derive(Clone, Debug)]
 pub struct Constraint {
-    /// The capture tested, or `None` for an entity's whole mention.
+    /// The capture tested, or `None` for an entity's whole mention (a rule's
+    /// whole match, for a context condition; nothing, for `Any`).
     pub capture: Option<CaptureId>,
     /// The test.
     pub test: ConstraintTest,
@@ -237,6 +255,16 @@ pub enum ConstraintTest {
     Contains(Pattern),
     /// The length in characters compares to the bound.
     Length(crate::syntax::ast::Compare, u32),
+    /// The pattern matches right before (`Side::Before`) or right after the
+    /// tested text, in its sentence.
+    Context {
+        /// Which side.
+        side: crate::syntax::ast::Side,
+        /// What must be there.
+        pattern: Pattern,
+    },
+    /// At least one of these holds.
+    Any(Vec<Constraint>),
 }
 
 /// `=> subject predicate object`

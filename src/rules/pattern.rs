@@ -14,6 +14,14 @@ use crate::syntax::ast;
 pub enum Pattern {
     /// Literal text.
     Literal(String),
+    /// Literal text in any case (simple Unicode case folding).
+    LiteralNoCase(String),
+    /// A word boundary (`negated`: a position that is not one), by Unicode's
+    /// word characters.
+    WordBoundary {
+        /// `\B`.
+        negated: bool,
+    },
     /// One character of the class.
     Class(ClassUnicode),
     /// Any one character.
@@ -53,9 +61,9 @@ impl Pattern {
     /// entries and entity mentions never are empty (the checker makes sure).
     pub fn can_match_empty(&self) -> bool {
         match self {
-            Pattern::Literal(text) => text.is_empty(),
+            Pattern::Literal(text) | Pattern::LiteralNoCase(text) => text.is_empty(),
             Pattern::Class(_) | Pattern::Any | Pattern::Lexicon(_) | Pattern::Entity(_) => false,
-            Pattern::Start | Pattern::End => true,
+            Pattern::Start | Pattern::End | Pattern::WordBoundary { .. } => true,
             Pattern::Concat(parts) => parts.iter().all(Pattern::can_match_empty),
             Pattern::Alternation(branches) => branches.iter().any(Pattern::can_match_empty),
             Pattern::Repeat { inner, min, .. } => *min == 0 || inner.can_match_empty(),
@@ -70,7 +78,12 @@ impl Pattern {
     pub fn can_never_match(&self) -> bool {
         match self {
             Pattern::Class(class) => class.ranges().is_empty(),
-            Pattern::Literal(_) | Pattern::Any | Pattern::Start | Pattern::End => false,
+            Pattern::Literal(_)
+            | Pattern::LiteralNoCase(_)
+            | Pattern::WordBoundary { .. }
+            | Pattern::Any
+            | Pattern::Start
+            | Pattern::End => false,
             Pattern::Lexicon(_) | Pattern::Entity(_) => false,
             Pattern::Concat(parts) => {
                 parts.iter().any(Pattern::can_never_match)

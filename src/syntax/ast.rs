@@ -139,6 +139,8 @@ impl Iri {
 pub struct LexiconDecl {
     /// The lexicon's name.
     pub name: Name,
+    /// `ignore case`: entries match whatever their letters' case.
+    pub ignore_case: bool,
     /// Where its entries come from.
     pub source: LexiconSource,
 }
@@ -214,6 +216,8 @@ pub enum EntityClauseKind {
     Where(Vec<Constraint>),
     /// `priority n`
     Priority(Integer),
+    /// `standalone`: mentions are found on their own, not only inside rules.
+    Standalone,
 }
 
 /// `rule name = pattern clauses... templates...`
@@ -245,6 +249,8 @@ pub enum RuleClauseKind {
     Where(Vec<Constraint>),
     /// `priority n`
     Priority(Integer),
+    /// `excludes r1, r2`: a match drops the overlapping matches of these rules.
+    Excludes(Vec<Name>),
 }
 
 /// `=> subject predicate object`
@@ -425,6 +431,21 @@ pub enum ConstraintKind {
         /// The pattern.
         pattern: Pattern,
     },
+    /// `[subject] [not] preceded by pattern`, `[subject] [not] followed by pattern`:
+    /// what comes right before or after the subject (the whole match when
+    /// there is no subject).
+    Context {
+        /// What is tested; `None`: the whole match or mention.
+        subject: Option<Subject>,
+        /// `not preceded by`, `not followed by`.
+        negated: bool,
+        /// Before or after.
+        side: Side,
+        /// The pattern that must (or must not) be there.
+        pattern: Pattern,
+    },
+    /// `a or b or ...`: at least one holds (two or more).
+    Any(Vec<Constraint>),
     /// `len(subject) op n`
     Length {
         /// What is measured.
@@ -443,6 +464,15 @@ pub enum MatchMode {
     Matches,
     /// The pattern must match somewhere in the text.
     Contains,
+}
+
+/// Which side of its subject a context condition looks at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Side {
+    /// `preceded by`: the text right before.
+    Before,
+    /// `followed by`: the text right after.
+    After,
 }
 
 /// A comparison operator.
@@ -522,6 +552,13 @@ pub enum PatternKind {
     },
     /// `"text"`.
     Literal(String),
+    /// `"text"i`: the text in any case.
+    LiteralNoCase(String),
+    /// `\b` (a word boundary) or `\B` (`negated`: not one).
+    WordBoundary {
+        /// `\B`.
+        negated: bool,
+    },
     /// `[...]`, `\d`, `\p{Han}` ...
     Class(Class),
     /// `.`: any character.

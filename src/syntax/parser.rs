@@ -50,6 +50,11 @@ pub const KEYWORDS: &[&str] = &[
     "contains",
     "len",
     "text",
+    "or",
+    "preceded",
+    "followed",
+    "excludes",
+    "standalone",
     "true",
     "false",
     "_",
@@ -318,6 +323,15 @@ fn token<'a>(input: In<'a>, text: &'static str) -> PResult<'a, Span> {
     Ok((rest, span_between(&matched, &rest)))
 }
 
+/// The contextual word `word` after trivia (not a keyword elsewhere), or a
+/// reported error saying `what` was expected.
+fn expect_word<'a>(input: In<'a>, word: &'static str, what: &str) -> PResult<'a, Span> {
+    match peek_word(input) {
+        Some((rest, name)) if name.text == word => Ok((rest, name.span)),
+        _ => Fail::expected(&ws(input), what).err(),
+    }
+}
+
 /// `text` after trivia, or a reported error saying so.
 fn expect<'a>(input: In<'a>, text: &'static str, what: &str) -> PResult<'a, Span> {
     let input = ws(input);
@@ -543,12 +557,17 @@ fn include_decl(input: In) -> PResult<ItemKind> {
 fn lexicon_decl(input: In) -> PResult<ItemKind> {
     let (rest, _) = keyword(input, "lexicon")?;
     let (rest, name) = name(rest, "a lexicon name")?;
+    let (rest, ignore_case) = match keyword(rest, "ignore") {
+        Ok((rest, _)) => (expect_word(rest, "case", "`case` after `ignore`")?.0, true),
+        Err(_) => (rest, false),
+    };
     if let Ok((rest, _)) = keyword(rest, "from") {
         let (rest, path) = expect_string(rest, "a file name in quotes")?;
         return Ok((
             rest,
             ItemKind::Lexicon(LexiconDecl {
                 name,
+                ignore_case,
                 source: LexiconSource::File(path),
             }),
         ));
@@ -568,6 +587,7 @@ fn lexicon_decl(input: In) -> PResult<ItemKind> {
         rest,
         ItemKind::Lexicon(LexiconDecl {
             name,
+            ignore_case,
             source: LexiconSource::Inline(entries),
         }),
     ))
@@ -669,6 +689,10 @@ fn entity_clause(input: In) -> Option<PResult<EntityClause>> {
                 let (after, constraints) = where_clause(input)?;
                 (after, EntityClauseKind::Where(constraints))
             }
+            "standalone" => {
+                let (after, _) = keyword(input, "standalone")?;
+                (after, EntityClauseKind::Standalone)
+            }
             _ => {
                 let (after, value) = priority_clause(input)?;
                 (after, EntityClauseKind::Priority(value))
@@ -677,7 +701,7 @@ fn entity_clause(input: In) -> Option<PResult<EntityClause>> {
     };
     if !matches!(
         word.text.as_str(),
-        "iri" | "label" | "normalize" | "where" | "priority"
+        "iri" | "label" | "normalize" | "where" | "priority" | "standalone"
     ) {
         return None;
     }
@@ -707,7 +731,7 @@ fn where_clause(input: In) -> PResult<Vec<Constraint>> {
     let (mut rest, _) = keyword(input, "where")?;
     let mut constraints = Vec::new();
     loop {
-        let (after, next) = constraint(rest)?;
+        let (after, next) = any_constraint(rest)?;
         constraints.push(next);
         rest = after;
         match token(rest, ",") {
@@ -748,7 +772,10 @@ fn rule_decl(input: In) -> PResult<ItemKind> {
         templates.push(next);
         rest = after;
     }
-    if templates.is_empty() {
+    let excludes = clauses
+        .iter()
+        .any(|clause| matches!(clause.kind, RuleClauseKind::Excludes(_)));
+    if templates.is_empty() && !excludes {
         if let Some((at, template)) = template_without_arrow(after_eq.fragment()) {
             let start = offset(&after_eq) + at;
             return Fail::new(
@@ -841,6 +868,9 @@ fn rule_clause(input: In) -> Option<PResult<RuleClause>> {
         where_clause(input).map(|(after, constraints)| (after, RuleClauseKind::Where(constraints)))
     } else if keyword(input, "priority").is_ok() {
         priority_clause(input).map(|(after, value)| (after, RuleClauseKind::Priority(value)))
+    } else if let Ok((after, _)) = keyword(input, "excludes") {
+        name_list(after, "a rule name")
+            .map(|(after, names)| (after, RuleClauseKind::Excludes(names)))
     } else {
         return None;
     };
@@ -925,6 +955,60 @@ fn expectation(input: In) -> Option<PResult<Expectation>> {
 
 // ------------------------------------------------------------ Constraints
 
+/// `any_constraint = constraint { "or" constraint }`
+fn any_constraint(input: In) -> PResult<Constraint> {
+    let start = ws(input);
+    let (mut rest, first) = constraint(input)?;
+    let mut alternatives = vec![first];
+    while let Ok((after, _)) = keyword(rest, "or") {
+        let (after, next) = constraint(after)?;
+        alternatives.push(next);
+        rest = after;
+    }
+    if alternatives.len() == 1 {
+        return Ok((rest, alternatives.pop().expect("one")));
+    }
+    Ok((
+        rest,
+        Constraint {
+            kind: ConstraintKind::Any(alternatives),
+            span: span_between(&start, &rest),
+        },
+    ))
+}
+
+/// `context = [ "not" ] ( "preceded" | "followed" ) "by" pattern`, after an optional subject.
+fn context(input: In, subject: Option<Subject>) -> Option<PResult<ConstraintKind>> {
+    let (rest, negated) = match keyword(input, "not") {
+        Ok((rest, _)) => (rest, true),
+        Err(_) => (input, false),
+    };
+    let side = match peek_word(rest).map(|(_, word)| word.text).as_deref() {
+        Some("preceded") => Side::Before,
+        Some("followed") => Side::After,
+        _ => return None,
+    };
+    let word = if side == Side::Before {
+        "preceded"
+    } else {
+        "followed"
+    };
+    Some((|| {
+        let (rest, _) = keyword(rest, word)?;
+        let (rest, _) = expect_word(rest, "by", &format!("`by` after `{word}`"))?;
+        let (rest, pattern) = pattern(rest, 0)?;
+        Ok((
+            rest,
+            ConstraintKind::Context {
+                subject,
+                negated,
+                side,
+                pattern,
+            },
+        ))
+    })())
+}
+
 /// `constraint = subject [ "not" ] "in" NAME | subject [ "not" ] ( "matches" | "contains" ) pattern | "len" "(" subject ")" COMPARE INTEGER`
 fn constraint(input: In) -> PResult<Constraint> {
     let start = ws(input);
@@ -943,7 +1027,19 @@ fn constraint(input: In) -> PResult<Constraint> {
             },
         ));
     }
+    fn finish<'a>(start: &In<'a>, rest: In<'a>, kind: ConstraintKind) -> (In<'a>, Constraint) {
+        let span = span_between(start, &rest);
+        (rest, Constraint { kind, span })
+    }
+    if let Some(found) = context(input, None) {
+        let (rest, kind) = found?;
+        return Ok(finish(&start, rest, kind));
+    }
     let (rest, subject) = subject(input)?;
+    if let Some(found) = context(rest, Some(subject.clone())) {
+        let (rest, kind) = found?;
+        return Ok(finish(&start, rest, kind));
+    }
     let (rest, negated) = match keyword(rest, "not") {
         Ok((rest, _)) => (rest, true),
         Err(_) => (rest, false),
@@ -987,7 +1083,13 @@ fn constraint(input: In) -> PResult<Constraint> {
                 },
             )
         }
-        _ => return Fail::expected(&ws(rest), "`in`, `matches` or `contains`").err(),
+        _ => {
+            return Fail::expected(
+                &ws(rest),
+                "`in`, `matches`, `contains`, `preceded by` or `followed by`",
+            )
+            .err();
+        }
     };
     Ok((
         rest,
@@ -1270,11 +1372,39 @@ fn atom(input: In, depth: usize) -> PResult<Pattern> {
     match peek(&input) {
         Some('"') => {
             let (rest, text) = string(input)?;
+            // `"said"i`: the `i` right after the closing quote, as in /said/i.
+            let no_case = rest.fragment().starts_with('i')
+                && !advance(rest, 1)
+                    .fragment()
+                    .starts_with(|c: char| c == '_' || c.is_alphanumeric());
+            if no_case {
+                let rest = advance(rest, 1);
+                return Ok((
+                    rest,
+                    Pattern {
+                        kind: PatternKind::LiteralNoCase(text.value),
+                        span: span_between(&input, &rest),
+                    },
+                ));
+            }
             Ok((
                 rest,
                 Pattern {
                     kind: PatternKind::Literal(text.value),
                     span: text.span,
+                },
+            ))
+        }
+        Some('\\')
+            if input.fragment().starts_with("\\b") || input.fragment().starts_with("\\B") =>
+        {
+            let negated = input.fragment().starts_with("\\B");
+            let rest = advance(input, 2);
+            Ok((
+                rest,
+                Pattern {
+                    kind: PatternKind::WordBoundary { negated },
+                    span: span_between(&input, &rest),
                 },
             ))
         }

@@ -93,23 +93,20 @@ pub fn item_text(item: &Item) -> String {
             LexiconSource::File(path) => {
                 let _ = write!(
                     out,
-                    "lexicon {} from {}",
+                    "lexicon {}{} from {}",
                     decl.name.text,
+                    ignore_case(decl.ignore_case),
                     string(&path.value)
                 );
             }
             LexiconSource::Inline(entries) => {
                 let entries: Vec<String> = entries.iter().map(lexicon_entry).collect();
                 let flat = entries.join(", ");
-                if flat.chars().count() + decl.name.text.chars().count() <= 90 {
-                    let _ = write!(out, "lexicon {} = {flat}", decl.name.text);
+                let name = format!("{}{}", decl.name.text, ignore_case(decl.ignore_case));
+                if flat.chars().count() + name.chars().count() <= 90 {
+                    let _ = write!(out, "lexicon {name} = {flat}");
                 } else {
-                    let _ = write!(
-                        out,
-                        "lexicon {} =\n  {}",
-                        decl.name.text,
-                        entries.join(",\n  ")
-                    );
+                    let _ = write!(out, "lexicon {} =\n  {}", name, entries.join(",\n  "));
                 }
             }
         },
@@ -150,6 +147,7 @@ pub fn item_text(item: &Item) -> String {
                     EntityClauseKind::Priority(value) => {
                         let _ = write!(out, "priority {}", value.value);
                     }
+                    EntityClauseKind::Standalone => out.push_str("standalone"),
                 }
             }
         }
@@ -161,6 +159,10 @@ pub fn item_text(item: &Item) -> String {
                     RuleClauseKind::Where(constraints) => out.push_str(&where_clause(constraints)),
                     RuleClauseKind::Priority(value) => {
                         let _ = write!(out, "priority {}", value.value);
+                    }
+                    RuleClauseKind::Excludes(names) => {
+                        let names: Vec<&str> = names.iter().map(|n| n.text.as_str()).collect();
+                        let _ = write!(out, "excludes {}", names.join(", "));
                     }
                 }
             }
@@ -241,7 +243,28 @@ fn constraint(constraint: &Constraint) -> String {
         } => {
             format!("len({}) {} {}", subject(s), op.as_str(), value.value)
         }
+        ConstraintKind::Context {
+            subject: s,
+            negated,
+            side,
+            pattern: p,
+        } => {
+            let side = match side {
+                Side::Before => "preceded by",
+                Side::After => "followed by",
+            };
+            let subject = s.as_ref().map(|s| subject(s) + " ").unwrap_or_default();
+            format!("{subject}{}{side} {}", not(*negated), pattern(p))
+        }
+        ConstraintKind::Any(alternatives) => {
+            let alternatives: Vec<String> = alternatives.iter().map(self::constraint).collect();
+            alternatives.join(" or ")
+        }
     }
+}
+
+fn ignore_case(ignore: bool) -> &'static str {
+    if ignore { " ignore case" } else { "" }
 }
 
 fn subject(subject: &Subject) -> String {
@@ -288,6 +311,11 @@ fn write_pattern(out: &mut String, pattern: &Pattern) {
             };
         }
         PatternKind::Literal(text) => out.push_str(&string(text)),
+        PatternKind::LiteralNoCase(text) => {
+            out.push_str(&string(text));
+            out.push('i');
+        }
+        PatternKind::WordBoundary { negated } => out.push_str(if *negated { "\\B" } else { "\\b" }),
         PatternKind::Class(class) => write_class(out, class),
         PatternKind::Any => out.push('.'),
         PatternKind::Start => out.push('^'),

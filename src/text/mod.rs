@@ -10,8 +10,10 @@ mod date;
 mod normalize;
 mod number;
 mod sentence;
+mod view;
 
 pub use date::{Date, read_date};
-pub use normalize::{Normalized, normalize, normalize_str};
+pub use normalize::{Normalized, normalize, normalize_in, normalize_str};
 pub use number::{Number, read_number};
 pub use sentence::split_sentences;
+pub use view::{Derived, View, derive};

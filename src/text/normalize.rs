@@ -6,6 +6,8 @@
 
 use unicode_normalization::UnicodeNormalization;
 
+use super::view::{View, derive, map_offset};
+
 /// A normalised text with a map back to byte offsets of the original.
 #[derive(Clone, Debug, Default)]
 pub struct Normalized {
@@ -14,20 +16,28 @@ pub struct Normalized {
     /// `(normalised byte, original byte)` at every place where the two
     /// advance differently; between checkpoints they advance together.
     checkpoints: Vec<(usize, usize)>,
+    /// The same from the text normalised to the original file, when a
+    /// [`View`] derived that text from the file (markup skipped, lines joined).
+    source: Vec<(usize, usize)>,
 }
 
 impl Normalized {
     /// The byte offset in the original text of normalised byte `offset`
     /// (an offset inside an expanded character maps to that character's start).
     pub fn original_offset(&self, offset: usize) -> usize {
-        let index = self
-            .checkpoints
-            .partition_point(|&(normalized, _)| normalized <= offset);
-        if index == 0 {
-            return offset;
-        }
-        let (normalized, original) = self.checkpoints[index - 1];
-        original + (offset - normalized)
+        map_offset(&self.source, map_offset(&self.checkpoints, offset))
+    }
+}
+
+/// Normalises the text `view` sees in `original`, keeping the offset map to
+/// the original.
+pub fn normalize_in(original: &str, view: View) -> Normalized {
+    match derive(original, view) {
+        None => normalize(original),
+        Some(derived) => Normalized {
+            source: derived.checkpoints,
+            ..normalize(&derived.text)
+        },
     }
 }
 
@@ -67,7 +77,11 @@ pub fn normalize(original: &str) -> Normalized {
             checkpoints.push((text.len(), end));
         }
     }
-    Normalized { text, checkpoints }
+    Normalized {
+        text,
+        checkpoints,
+        source: Vec::new(),
+    }
 }
 
 fn is_combining(c: char) -> bool {

@@ -46,16 +46,21 @@ pub struct InputArgs {
     #[arg(long)]
     pub fail_fast: bool,
 
-    /// What a DOC holds: text (one document a file), or JSON lines (one
-    /// document a line, `{"id": …, "text": …}`; see --id-field, --text-field).
+    /// What a DOC holds: text (one document a file, a line break ends a
+    /// sentence), paragraphs (hard-wrapped text: lines joined, a blank line
+    /// ends a paragraph), html or xml (markup skipped, entities decoded;
+    /// offsets still count characters of the file), JSON lines (one document
+    /// a line, `{"id": …, "text": …}`) or tsv (a header line, then a document
+    /// a line); see --id-field, --text-field.
     #[arg(long, value_enum, default_value_t = InputKind::Text)]
     pub input: InputKind,
 
-    /// JSON lines: the field that names each document (its IRI is made from it).
+    /// JSON lines and TSV: the field (or TSV column) that names each document
+    /// (its IRI is made from it).
     #[arg(long, value_name = "FIELD", default_value = "id")]
     pub id_field: String,
 
-    /// JSON lines: the field that holds each document's text.
+    /// JSON lines and TSV: the field (or TSV column) that holds each document's text.
     #[arg(long, value_name = "FIELD", default_value = "text")]
     pub text_field: String,
 }
@@ -63,10 +68,35 @@ pub struct InputArgs {
 /// What the documents named on the command line hold.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum InputKind {
-    /// Each file is one document.
+    /// Each file is one document; every line break ends a sentence.
     Text,
+    /// Each file is one document of paragraphs: lines joined, a blank line ends one.
+    Paragraphs,
+    /// Each file is an HTML document.
+    Html,
+    /// Each file is an XML document.
+    Xml,
     /// Each line of each file is one document: a JSON object with an id and a text.
     Jsonl,
+    /// Each file is a table of documents: a header line, then a record a line.
+    Tsv,
+}
+
+impl InputKind {
+    /// How the extractor reads each document's text.
+    pub fn view(self) -> kgrep::text::View {
+        match self {
+            InputKind::Paragraphs => kgrep::text::View::Paragraphs,
+            InputKind::Html => kgrep::text::View::Html,
+            InputKind::Xml => kgrep::text::View::Xml,
+            InputKind::Text | InputKind::Jsonl | InputKind::Tsv => kgrep::text::View::Text,
+        }
+    }
+
+    /// Whether each file holds many documents.
+    pub fn is_records(self) -> bool {
+        matches!(self, InputKind::Jsonl | InputKind::Tsv)
+    }
 }
 
 impl InputArgs {
@@ -74,13 +104,17 @@ impl InputArgs {
     /// reported by file and line and skipped (with --fail-fast, it ends the
     /// command); the flag says whether any was.
     pub fn sources(&self, output: &super::Output) -> Result<(Vec<Source>, bool)> {
-        if self.input == InputKind::Text {
+        if !self.input.is_records() {
             return Ok((collect_sources(&self.documents)?, false));
         }
         let (mut sources, mut bad) = (Vec::new(), false);
         for path in &self.documents {
-            let (records, errors) =
-                kgrep::corpus::read_records(path, &self.id_field, &self.text_field)?;
+            let read = if self.input == InputKind::Tsv {
+                kgrep::corpus::read_tsv_records
+            } else {
+                kgrep::corpus::read_records
+            };
+            let (records, errors) = read(path, &self.id_field, &self.text_field)?;
             for error in &errors {
                 output.error(&error.to_string());
                 bad = true;

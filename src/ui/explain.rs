@@ -242,6 +242,9 @@ fn words(set: &[String], rules: &RuleSet) -> String {
 fn describe(pattern: &Pattern, rules: &RuleSet) -> String {
     match pattern {
         Pattern::Literal(text) => format!("“{text}”"),
+        Pattern::LiteralNoCase(text) => format!("“{text}” in any case"),
+        Pattern::WordBoundary { negated: false } => "a word boundary".into(),
+        Pattern::WordBoundary { negated: true } => "no word boundary".into(),
         Pattern::Class(class) if class.ranges().len() <= 4 => {
             let ranges: String = class
                 .ranges()
