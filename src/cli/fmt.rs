@@ -67,7 +67,9 @@ pub fn run(args: &FmtArgs, output: &Output) -> Result<Outcome> {
                 write_atomically(path, &formatted)?;
             }
         } else {
-            output.stdout().write_all(formatted.as_bytes())?;
+            // Not through the colour-stripping stream: it would drop control
+            // characters the source holds (and `fmt` keeps every character).
+            std::io::stdout().lock().write_all(formatted.as_bytes())?;
         }
     }
     Ok(outcome)
@@ -85,8 +87,15 @@ fn read(path: &Path) -> Result<String> {
 }
 
 /// Writes `text` to a temporary file beside `path`, then renames it over
-/// `path`, so a crash never leaves a half-written rule file.
+/// `path`, so a crash never leaves a half-written rule file. A symbolic
+/// link is written through (the file it points to is replaced, the link
+/// stays), and the file keeps its permissions.
 fn write_atomically(path: &Path, text: &str) -> Result<()> {
+    let path = &std::fs::canonicalize(path)
+        .with_context(|| format!("cannot resolve `{}`", path.display()))?;
+    let permissions = std::fs::metadata(path)
+        .with_context(|| format!("cannot read `{}`", path.display()))?
+        .permissions();
     let directory = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -98,6 +107,8 @@ fn write_atomically(path: &Path, text: &str) -> Result<()> {
     let temporary = directory.join(format!(".{file_name}.kgrep-fmt.tmp"));
     std::fs::write(&temporary, text)
         .with_context(|| format!("cannot write `{}`", temporary.display()))?;
+    std::fs::set_permissions(&temporary, permissions)
+        .with_context(|| format!("cannot set the mode of `{}`", temporary.display()))?;
     std::fs::rename(&temporary, path)
         .with_context(|| format!("cannot replace `{}`", path.display()))?;
     Ok(())

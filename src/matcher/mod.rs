@@ -228,12 +228,15 @@ impl Matcher {
                     .iter()
                     .map(|entry| {
                         let text = normalize_str(&entry.text);
-                        let key = if lexicon.ignore_case {
-                            text.to_lowercase()
-                        } else {
-                            text
+                        if !lexicon.ignore_case {
+                            return (text, entry.target.clone());
+                        }
+                        // Found in any case, an entry stands for itself as written.
+                        let target = match &entry.target {
+                            EntryTarget::Text => EntryTarget::Canonical(entry.text.clone()),
+                            target => target.clone(),
                         };
-                        (key, entry.target.clone())
+                        (text.to_lowercase(), target)
                     })
                     .collect()
             })

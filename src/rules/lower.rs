@@ -2188,8 +2188,13 @@ impl Lowerer<'_> {
     fn lower_tests(&mut self) {
         let decls = std::mem::take(&mut self.test_decls);
         for (file, decl) in &decls {
+            // A standalone entity type's mentions are found by a rule of its name.
+            let standalone = self.rules.iter().any(|rule| {
+                rule.name == decl.rule.text && !self.rule_names.contains_key(&rule.name)
+            });
             if !self.rule_names.contains_key(&decl.rule.text)
                 && !self.broken_rules.contains(&decl.rule.text)
+                && !standalone
             {
                 let near =
                     did_you_mean(&decl.rule.text, self.rule_names.keys().map(String::as_str));

@@ -995,7 +995,13 @@ fn context(input: In, subject: Option<Subject>) -> Option<PResult<ConstraintKind
     };
     Some((|| {
         let (rest, _) = keyword(rest, word)?;
-        let (rest, _) = expect_word(rest, "by", &format!("`by` after `{word}`"))?;
+        let Ok((rest, _)) = expect_word(rest, "by", "") else {
+            return Fail::expected(&ws(rest), &format!("`by` after `{word}`"))
+                .hint(format!(
+                    "write `{word} by` and a pattern: `not {word} by \"的\"`"
+                ))
+                .err();
+        };
         let (rest, pattern) = pattern(rest, 0)?;
         Ok((
             rest,
@@ -1237,7 +1243,7 @@ fn regex_habit(at: &In) -> Option<Fail> {
         (
             if rest.starts_with('<') { 3 } else { 2 },
             "lookaround (`(?=…)`, `(?!…)`, `(?<=…)`, `(?<!…)`) is not part of the rule language",
-            "matching is linear-time and has no lookaround: match the context as part of the pattern, or reject with a `where` on the capture",
+            "say it with a context condition: `where followed by …`, `where not preceded by …` (on the match, or `$x not followed by …` on a capture)",
         )
     } else if rest.starts_with("P<")
         || (rest.starts_with('<') && rest[1..].starts_with(|c: char| c.is_alphabetic()))
@@ -1251,7 +1257,7 @@ fn regex_habit(at: &In) -> Option<Fail> {
         (
             1 + rest.find(')').unwrap_or(rest.len()),
             "inline flags and `(?:…)` are regex syntax, not part of the rule language",
-            "a group is plain `(…)`; there is no case-insensitive flag: write both spellings, `(\"abc\" | \"ABC\")`",
+            "a group is plain `(…)`; for text in any case write `\"abc\"i`, or `lexicon Name ignore case = …`",
         )
     } else {
         return None;

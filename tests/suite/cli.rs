@@ -56,6 +56,55 @@ fn fmt_check_names_unformatted_files() {
 }
 
 #[test]
+fn fmt_keeps_every_character_writes_through_symlinks_and_keeps_the_mode() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = std::env::temp_dir().join(format!("kgrep-fmt-keep-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    // Control characters inside an IRI and a prefixed name: `check` rejects
+    // them, and so must the formatted file.
+    let broken = dir.join("control.kgr");
+    std::fs::write(
+        &broken,
+        "prefix ex: <http://e/\u{1}x>\nrule r = \"a\" => ex:a\u{2}b ex:p ex:o\n",
+    )
+    .expect("write");
+    let formatted = kgrep(&["fmt", broken.to_str().unwrap()]);
+    let text = String::from_utf8(formatted.stdout).expect("UTF-8");
+    assert!(text.contains('\u{1}') && text.contains('\u{2}'), "{text:?}");
+    let again = dir.join("again.kgr");
+    std::fs::write(&again, &text).expect("write");
+    assert!(!kgrep(&["check", again.to_str().unwrap()]).status.success());
+    // --write through a symlink, keeping the target's mode.
+    let target = dir.join("real.kgr");
+    std::fs::write(&target, "prefix   ex:<http://e/>\n").expect("write");
+    std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o640)).expect("chmod");
+    let link = dir.join("link.kgr");
+    std::os::unix::fs::symlink(&target, &link).expect("symlink");
+    assert!(
+        kgrep(&["fmt", "--write", link.to_str().unwrap()])
+            .status
+            .success()
+    );
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .expect("link")
+            .file_type()
+            .is_symlink()
+    );
+    assert_eq!(
+        std::fs::read_to_string(&target).expect("read"),
+        "prefix ex: <http://e/>\n"
+    );
+    let mode = std::fs::metadata(&target)
+        .expect("target")
+        .permissions()
+        .mode()
+        & 0o777;
+    assert_eq!(mode, 0o640);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
 fn threads_change_speed_not_output() {
     let run = |threads: &str, documents: &str| {
         let output = kgrep(&[

@@ -165,6 +165,18 @@ fn every_construct_is_used_by_the_valid_files() {
         "(",
         "|",
         "#",
+        "\\b",
+        "\\B",
+        "\"i ",
+        " ignore case ",
+        " preceded by ",
+        " followed by ",
+        " not preceded by ",
+        " not followed by ",
+        " or $",
+        " | Person)",
+        " excludes ",
+        "standalone",
     ];
     let missing: Vec<&str> = needles
         .iter()
