@@ -14,6 +14,7 @@
 mod architecture;
 mod cli;
 mod data;
+mod eval;
 mod extract;
 mod grammar;
 mod graph;
