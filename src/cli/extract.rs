@@ -48,6 +48,38 @@ pub struct ExtractArgs {
     /// No progress bar and no warnings about the rules.
     #[arg(short, long)]
     pub quiet: bool,
+
+    /// Print per-rule counts on stderr at the end: matches kept, facts
+    /// written, documents with a match (every rule, those that never fired too).
+    #[arg(long)]
+    pub stats: bool,
+}
+
+/// What one rule did over a run, for `--stats`.
+#[derive(Default)]
+struct RuleStats {
+    matches: usize,
+    facts: usize,
+    documents: usize,
+}
+
+impl RuleStats {
+    /// Adds a document's facts to `stats` (by rule name).
+    fn count(stats: &mut std::collections::BTreeMap<String, RuleStats>, facts: &[kgrep::extract::Fact]) {
+        let mut seen_matches = std::collections::HashSet::new();
+        let mut seen_rules = std::collections::HashSet::new();
+        for fact in facts {
+            let p = &fact.provenance;
+            let entry = stats.entry(p.rule.to_string()).or_default();
+            entry.facts += 1;
+            if seen_matches.insert((p.rule.clone(), p.sentence, p.start, p.end)) {
+                entry.matches += 1;
+            }
+            if seen_rules.insert(p.rule.clone()) {
+                entry.documents += 1;
+            }
+        }
+    }
 }
 
 /// The output formats.
@@ -104,6 +136,15 @@ pub fn run(args: &ExtractArgs, output: &Output) -> Result<Outcome> {
         &extractor.rules().prefixes,
     )?;
     let progress = progress_bar(sources.len(), args.quiet, "documents");
+    // Every rule, so that those that never fired show with zeros.
+    let mut stats = args.stats.then(|| {
+        extractor
+            .rules()
+            .rules
+            .iter()
+            .map(|rule| (rule.name.clone(), RuleStats::default()))
+            .collect::<std::collections::BTreeMap<_, _>>()
+    });
     let mut outcome = if bad_records {
         Outcome::Problems
     } else {
@@ -116,6 +157,9 @@ pub fn run(args: &ExtractArgs, output: &Output) -> Result<Outcome> {
         args.input.year,
         |source, result| match result {
             Ok((document, extraction)) => {
+                if let Some(stats) = &mut stats {
+                    RuleStats::count(stats, &extraction.facts);
+                }
                 match &mut mentions_out {
                     Some(out) => write_mentions(
                         out,
@@ -146,5 +190,16 @@ pub fn run(args: &ExtractArgs, output: &Output) -> Result<Outcome> {
         out.flush()?;
     }
     writer.finish()?.flush()?;
+    if let Some(stats) = stats {
+        let mut err = std::io::stderr().lock();
+        writeln!(err, "{:<32} {:>9} {:>9} {:>9}", "rule", "matches", "facts", "documents")?;
+        for (rule, counts) in &stats {
+            writeln!(
+                err,
+                "{rule:<32} {:>9} {:>9} {:>9}",
+                counts.matches, counts.facts, counts.documents
+            )?;
+        }
+    }
     Ok(outcome)
 }

@@ -340,3 +340,26 @@ fn diagnostics_are_capped_for_people_not_for_machines() {
     assert_eq!(json, 80);
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn extract_stats_count_matches_facts_and_documents_per_rule() {
+    let output = kgrep(&["extract", "--stats", "-r", "examples/en/news.kgr", "examples/en/docs"]);
+    assert!(output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let facts = String::from_utf8_lossy(&output.stdout).lines().count();
+    let mut counted = 0;
+    for line in stderr.lines().skip(1) {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        let [_, matches, rule_facts, documents] = fields[..] else {
+            panic!("{line}");
+        };
+        let (matches, rule_facts, documents): (usize, usize, usize) =
+            (matches.parse().unwrap(), rule_facts.parse().unwrap(), documents.parse().unwrap());
+        assert!(matches <= rule_facts && documents <= matches.max(1), "{line}");
+        counted += rule_facts;
+    }
+    // Every fact is counted once, by the rule that wrote it (N-Triples
+    // repeats a triple two matches make, so the lines are at most as many).
+    assert!(counted >= facts && facts > 0, "{counted} counted, {facts} lines\n{stderr}");
+    assert!(stderr.lines().next().unwrap().starts_with("rule"));
+}
