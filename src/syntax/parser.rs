@@ -419,10 +419,14 @@ fn file(input: In) -> (Vec<Item>, Vec<BrokenItem>, Vec<SyntaxError>) {
                 let resume = recovery_point(&rest, error.span.start.max(offset(&rest) + 1));
                 if let Some((after, keyword)) = peek_word(rest) {
                     if let Ok((_, name)) = identifier(ws(after)) {
-                        broken.push(BrokenItem {
-                            keyword: keyword.text,
-                            name,
-                        });
+                        // `entiy Org …` is a broken entity: no "unknown name" for its uses.
+                        let keyword = if ITEM_KEYWORDS.contains(&keyword.text.as_str()) {
+                            keyword.text
+                        } else {
+                            crate::diagnostic::did_you_mean(&keyword.text, ITEM_KEYWORDS.iter().copied())
+                                .map_or(keyword.text, str::to_owned)
+                        };
+                        broken.push(BrokenItem { keyword, name });
                     }
                 }
                 errors.push(error);
