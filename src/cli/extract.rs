@@ -65,7 +65,10 @@ struct RuleStats {
 
 impl RuleStats {
     /// Adds a document's facts to `stats` (by rule name).
-    fn count(stats: &mut std::collections::BTreeMap<String, RuleStats>, facts: &[kgrep::extract::Fact]) {
+    fn count(
+        stats: &mut std::collections::BTreeMap<String, RuleStats>,
+        facts: &[kgrep::extract::Fact],
+    ) {
         let mut seen_matches = std::collections::HashSet::new();
         let mut seen_rules = std::collections::HashSet::new();
         for fact in facts {
@@ -192,7 +195,11 @@ pub fn run(args: &ExtractArgs, output: &Output) -> Result<Outcome> {
     writer.finish()?.flush()?;
     if let Some(stats) = stats {
         let mut err = std::io::stderr().lock();
-        writeln!(err, "{:<32} {:>9} {:>9} {:>9}", "rule", "matches", "facts", "documents")?;
+        writeln!(
+            err,
+            "{:<32} {:>9} {:>9} {:>9}",
+            "rule", "matches", "facts", "documents"
+        )?;
         for (rule, counts) in &stats {
             writeln!(
                 err,

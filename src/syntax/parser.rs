@@ -423,8 +423,11 @@ fn file(input: In) -> (Vec<Item>, Vec<BrokenItem>, Vec<SyntaxError>) {
                         let keyword = if ITEM_KEYWORDS.contains(&keyword.text.as_str()) {
                             keyword.text
                         } else {
-                            crate::diagnostic::did_you_mean(&keyword.text, ITEM_KEYWORDS.iter().copied())
-                                .map_or(keyword.text, str::to_owned)
+                            crate::diagnostic::did_you_mean(
+                                &keyword.text,
+                                ITEM_KEYWORDS.iter().copied(),
+                            )
+                            .map_or(keyword.text, str::to_owned)
                         };
                         broken.push(BrokenItem { keyword, name });
                     }

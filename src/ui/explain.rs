@@ -68,10 +68,20 @@ pub fn explain(
             let rule = &rules.rules[found.rule];
             fired[found.rule] |= explained.kept;
             dropped[found.rule] |= !explained.kept;
-            let status = if explained.kept {
-                String::new()
-            } else {
-                " (dropped: overlaps a match of a higher-priority rule)".into()
+            let excluder = trace.matches.iter().find(|other| {
+                other.sentence == index
+                    && other.kept
+                    && rules.rules[other.found.rule].excludes.contains(&found.rule)
+                    && other.found.span.start < found.span.end
+                    && found.span.start < other.found.span.end
+            });
+            let status = match (explained.kept, excluder) {
+                (true, _) => String::new(),
+                (false, Some(other)) => format!(
+                    " (dropped: excluded by rule {})",
+                    rules.rules[other.found.rule].name
+                ),
+                (false, None) => " (dropped: overlaps a match of a higher-priority rule)".into(),
             };
             out.push_str(&format!(
                 "  {}rule {}{}{status}\n",
@@ -147,7 +157,7 @@ pub fn explain(
     for rule in (0..rules.rules.len()).filter(|&rule| !fired[rule] && dropped[rule] && shown(rule))
     {
         out.push_str(&format!(
-            "{}rule {} matched, but every match lost to a higher-priority rule{}\n",
+            "{}rule {} matched, but every match lost to a higher-priority or excluding rule{}\n",
             dim.render(),
             rules.rules[rule].name,
             dim.render_reset()
@@ -170,20 +180,31 @@ pub fn explain(
             .map(|(i, _)| i)
             .collect();
         if triggered.is_empty() {
-            let missing: Vec<String> = extractor
-                .matcher()
-                .trigger_sets(rule)
+            let sets = extractor.matcher().trigger_sets(rule);
+            // A trigger counts inside one sentence (a ". " across two is none).
+            let in_a_sentence = |word: &String| {
+                trace
+                    .sentences
+                    .iter()
+                    .any(|range| trace.normalized.text[range.clone()].contains(word.as_str()))
+            };
+            let missing: Vec<String> = sets
                 .iter()
-                .filter(|set| {
-                    !set.iter()
-                        .any(|word| trace.normalized.text.contains(word.as_str()))
-                })
+                .filter(|set| !set.iter().any(in_a_sentence))
                 .map(|set| words(set, rules))
                 .collect();
-            out.push_str(&format!(
-                "  {name}: the text lacks words it needs: {}\n",
-                missing.join("; and ")
-            ));
+            if missing.is_empty() {
+                let all: Vec<String> = sets.iter().map(|set| words(set, rules)).collect();
+                out.push_str(&format!(
+                    "  {name}: no sentence holds all the words it needs: {}\n",
+                    all.join("; and ")
+                ));
+            } else {
+                out.push_str(&format!(
+                    "  {name}: the text lacks words it needs: {}\n",
+                    missing.join("; and ")
+                ));
+            }
             continue;
         }
         let mut best: Option<(usize, usize, usize, std::ops::Range<usize>)> = None;

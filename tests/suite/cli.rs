@@ -343,7 +343,13 @@ fn diagnostics_are_capped_for_people_not_for_machines() {
 
 #[test]
 fn extract_stats_count_matches_facts_and_documents_per_rule() {
-    let output = kgrep(&["extract", "--stats", "-r", "examples/en/news.kgr", "examples/en/docs"]);
+    let output = kgrep(&[
+        "extract",
+        "--stats",
+        "-r",
+        "examples/en/news.kgr",
+        "examples/en/docs",
+    ]);
     assert!(output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     let facts = String::from_utf8_lossy(&output.stdout).lines().count();
@@ -353,13 +359,50 @@ fn extract_stats_count_matches_facts_and_documents_per_rule() {
         let [_, matches, rule_facts, documents] = fields[..] else {
             panic!("{line}");
         };
-        let (matches, rule_facts, documents): (usize, usize, usize) =
-            (matches.parse().unwrap(), rule_facts.parse().unwrap(), documents.parse().unwrap());
-        assert!(matches <= rule_facts && documents <= matches.max(1), "{line}");
+        let (matches, rule_facts, documents): (usize, usize, usize) = (
+            matches.parse().unwrap(),
+            rule_facts.parse().unwrap(),
+            documents.parse().unwrap(),
+        );
+        assert!(
+            matches <= rule_facts && documents <= matches.max(1),
+            "{line}"
+        );
         counted += rule_facts;
     }
     // Every fact is counted once, by the rule that wrote it (N-Triples
     // repeats a triple two matches make, so the lines are at most as many).
-    assert!(counted >= facts && facts > 0, "{counted} counted, {facts} lines\n{stderr}");
+    assert!(
+        counted >= facts && facts > 0,
+        "{counted} counted, {facts} lines\n{stderr}"
+    );
     assert!(stderr.lines().next().unwrap().starts_with("rule"));
+}
+
+/// `kgrep try` on the constructs of round 2: a context condition that
+/// rejects (quoted, with its place), a match an `excludes` rule drops, a
+/// standalone entity, text in any case, a word boundary — as a snapshot.
+#[test]
+fn try_explains_context_conditions_exclusions_and_standalone_entities() {
+    let output = kgrep(&[
+        "try",
+        "-r",
+        "tests/data/ok/context-and-case.kgr",
+        "Ann Lee joined “Acme Corp” yesterday. 他在北京市开设新华书店。\nROSEMARY McFADDEN SAID nothing; Jim Beam saidnothing.",
+    ]);
+    assert_eq!(output.status.code(), Some(0));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    for expected in [
+        "(dropped: excluded by rule quoted_company)",
+        "fails a `where` of its entity type — `text not preceded by (\"在\" | \"自\")` (tests/data/ok/context-and-case.kgr:",
+        "rule Company",
+        "$p = ROSEMARY McFADDEN",
+    ] {
+        assert!(
+            stdout.contains(expected),
+            "missing {expected:?} in:\n{stdout}"
+        );
+    }
+    let snapshot = crate::support::root().join("tests/data/try/context-and-case.stdout");
+    crate::support::check_snapshot(&snapshot, &stdout).unwrap_or_else(|diff| panic!("{diff}"));
 }

@@ -59,15 +59,29 @@ fn mentions_are_scored_from_json_lines_and_brat_alike() {
         let false_positive = &report["false_positives"][0];
         assert_eq!(false_positive["item"], "52 67 Org China Minmetals");
         assert_eq!(false_positive["rule"], "volunteers");
-        assert!(false_positive["sentence"].as_str().unwrap().starts_with("China Minmetals sent"));
+        assert!(
+            false_positive["sentence"]
+                .as_str()
+                .unwrap()
+                .starts_with("China Minmetals sent")
+        );
     }
     // People get a table; --min-recall makes a low score exit 1.
     let output = kgrep(&[
-        "eval", "-r", "examples/en/news.kgr", "--gold", jsonl.to_str().unwrap(), "--min-recall", "0.9",
+        "eval",
+        "-r",
+        "examples/en/news.kgr",
+        "--gold",
+        jsonl.to_str().unwrap(),
+        "--min-recall",
+        "0.9",
     ]);
     assert_eq!(output.status.code(), Some(1));
     let text = String::from_utf8_lossy(&output.stdout);
-    assert!(text.contains("false negatives (in the gold, not found): 2"), "{text}");
+    assert!(
+        text.contains("false negatives (in the gold, not found): 2"),
+        "{text}"
+    );
     assert!(text.contains("87 92 Place Wuhan"), "{text}");
     std::fs::remove_dir_all(&dir).ok();
 }
@@ -88,18 +102,40 @@ fn triples_are_scored_by_predicate_and_rule_with_the_rules_prefixes() {
     let document = dir.join("en.txt");
     std::fs::write(&document, TEXT).expect("write");
     let report = json(&kgrep(&[
-        "eval", "-r", "examples/en/news.kgr", "--gold", gold.to_str().unwrap(), document.to_str().unwrap(), "--format", "json",
+        "eval",
+        "-r",
+        "examples/en/news.kgr",
+        "--gold",
+        gold.to_str().unwrap(),
+        document.to_str().unwrap(),
+        "--format",
+        "json",
     ]));
     assert_eq!(report["scored"], "triples");
     assert_eq!(counts(&report["total"]), (2, 0, 2));
-    assert_eq!(counts(&report["by_kind"]["<http://kgrep.example/en/formed>"]), (1, 0, 1));
+    assert_eq!(
+        counts(&report["by_kind"]["<http://kgrep.example/en/formed>"]),
+        (1, 0, 1)
+    );
     assert_eq!(report["by_rule"]["volunteers"]["true_positives"], 1);
     assert_eq!(report["false_negatives"].as_array().unwrap().len(), 2);
     // Labels and types are not in the gold: not scored, but counted.
-    assert!(report["unscored"]["<http://www.w3.org/2000/01/rdf-schema#label>"].as_u64().unwrap() >= 3);
+    assert!(
+        report["unscored"]["<http://www.w3.org/2000/01/rdf-schema#label>"]
+            .as_u64()
+            .unwrap()
+            >= 3
+    );
     // A line that is not three terms is reported by line.
     std::fs::write(&gold, "org:A\tex:formed\n").expect("write");
-    let output = kgrep(&["eval", "-r", "examples/en/news.kgr", "--gold", gold.to_str().unwrap(), document.to_str().unwrap()]);
+    let output = kgrep(&[
+        "eval",
+        "-r",
+        "examples/en/news.kgr",
+        "--gold",
+        gold.to_str().unwrap(),
+        document.to_str().unwrap(),
+    ]);
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("gold.tsv:1: expected three terms"));
     std::fs::remove_dir_all(&dir).ok();
@@ -113,14 +149,24 @@ fn the_chinese_rules_reach_the_seed_gold() {
         return;
     };
     let report = json(&kgrep(&[
-        "eval", "-r", "examples/zh/news.kgr", "--gold", "tests/data/eval/seed-gold.tsv", seed.to_str().unwrap(), "--format", "json",
+        "eval",
+        "-r",
+        "examples/zh/news.kgr",
+        "--gold",
+        "tests/data/eval/seed-gold.tsv",
+        seed.to_str().unwrap(),
+        "--format",
+        "json",
     ]));
     let (tp, fp, fn_) = counts(&report["total"]);
     assert!(tp + fn_ >= 35, "the gold has {} facts", tp + fn_);
     let precision = tp as f64 / (tp + fp) as f64;
     let recall = tp as f64 / (tp + fn_) as f64;
     eprintln!("seed: precision {precision:.3}, recall {recall:.3} ({tp} tp, {fp} fp, {fn_} fn)");
-    assert!(precision >= SEED_PRECISION && recall >= SEED_RECALL, "precision {precision:.3}, recall {recall:.3}");
+    assert!(
+        precision >= SEED_PRECISION && recall >= SEED_RECALL,
+        "precision {precision:.3}, recall {recall:.3}"
+    );
 }
 
 /// What the seed benchmark must reach (issue 11: ≥ 90% precision, ≥ 80% recall).
@@ -146,11 +192,20 @@ fn views_read_paragraphs_html_and_tsv_with_offsets_into_the_file() {
         args.extend_from_slice(extra);
         args.push(file.to_str().unwrap());
         let output = kgrep(&args);
-        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
         String::from_utf8_lossy(&output.stdout)
             .lines()
             .map(|line| serde_json::from_str(line).expect("JSON"))
-            .filter(|fact: &serde_json::Value| fact["predicate"]["value"].as_str().unwrap().ends_with("formed"))
+            .filter(|fact: &serde_json::Value| {
+                fact["predicate"]["value"]
+                    .as_str()
+                    .unwrap()
+                    .ends_with("formed")
+            })
             .collect()
     };
     // Hard-wrapped: the match crosses a line break; a blank line ends the paragraph.
@@ -161,26 +216,57 @@ fn views_read_paragraphs_html_and_tsv_with_offsets_into_the_file() {
     let facts = extract("paragraphs", &wrapped, &[]);
     assert_eq!(facts.len(), 1, "{facts:?}");
     let chars: Vec<char> = text.chars().collect();
-    let (start, end) = (facts[0]["start"].as_u64().unwrap() as usize, facts[0]["end"].as_u64().unwrap() as usize);
-    assert_eq!(chars[start..end].iter().collect::<String>(), "Acme Corp formed\n  rescue team");
+    let (start, end) = (
+        facts[0]["start"].as_u64().unwrap() as usize,
+        facts[0]["end"].as_u64().unwrap() as usize,
+    );
+    assert_eq!(
+        chars[start..end].iter().collect::<String>(),
+        "Acme Corp formed\n  rescue team"
+    );
     // HTML: markup skipped, an entity decoded, offsets into the file.
     let page = dir.join("page.html");
     let html = "<html><head><title>Acme Corp formed news team</title><script>x = 'Beta formed a team'</script></head>\n<body><p>big <b>Acme</b> Corp formed rescue&#32;team &amp; more.</p></body></html>";
     std::fs::write(&page, html).expect("write");
     let facts = extract("html", &page, &[]);
-    let objects: Vec<&str> = facts.iter().map(|f| f["object"]["value"].as_str().unwrap()).collect();
+    let objects: Vec<&str> = facts
+        .iter()
+        .map(|f| f["object"]["value"].as_str().unwrap())
+        .collect();
     assert_eq!(objects, ["news team", "rescue team"], "{facts:?}");
     let chars: Vec<char> = html.chars().collect();
-    let (start, end) = (facts[1]["start"].as_u64().unwrap() as usize, facts[1]["end"].as_u64().unwrap() as usize);
-    assert_eq!(chars[start..end].iter().collect::<String>(), "Acme</b> Corp formed rescue&#32;team");
+    let (start, end) = (
+        facts[1]["start"].as_u64().unwrap() as usize,
+        facts[1]["end"].as_u64().unwrap() as usize,
+    );
+    assert_eq!(
+        chars[start..end].iter().collect::<String>(),
+        "Acme</b> Corp formed rescue&#32;team"
+    );
     // TSV: a header, the text column by name, the id from another.
     let table = dir.join("records.tsv");
-    std::fs::write(&table, "id\tbody\tyear\nn1\tAcme Corp formed rescue team\t2020\nn2\tno match here\t2021\n").expect("write");
+    std::fs::write(
+        &table,
+        "id\tbody\tyear\nn1\tAcme Corp formed rescue team\t2020\nn2\tno match here\t2021\n",
+    )
+    .expect("write");
     let facts = extract("tsv", &table, &["--text-field", "body"]);
     assert_eq!(facts.len(), 1);
     assert_eq!(facts[0]["document"], "urn:kgrep:doc:n1");
-    let output = kgrep(&["extract", "-r", rules, "--input", "tsv", "--text-field", "text", table.to_str().unwrap()]);
+    let output = kgrep(&[
+        "extract",
+        "-r",
+        rules,
+        "--input",
+        "tsv",
+        "--text-field",
+        "text",
+        table.to_str().unwrap(),
+    ]);
     assert!(!output.status.success());
-    assert!(String::from_utf8_lossy(&output.stderr).contains("the header has no column `text` (it has: id, body, year)"));
+    assert!(
+        String::from_utf8_lossy(&output.stderr)
+            .contains("the header has no column `text` (it has: id, body, year)")
+    );
     std::fs::remove_dir_all(&dir).ok();
 }
