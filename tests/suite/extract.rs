@@ -69,7 +69,7 @@ fn chinese_rules_on_the_seed_document() {
         "<ex:team/辽宁医疗队> <ex:wardsTakenOver> \"17\"^^<xsd:integer> .",
         // Counts.
         "<ex:org/中国五矿> <ex:personnelCount> \"46\"^^<xsd:integer> .",
-        "<ex:org/中铁五局二公司> <ex:personnelCount> \"27\"^^<xsd:integer> .",
+        "<ex:org/中铁五局二公司医院党支部> <ex:personnelCount> \"27\"^^<xsd:integer> .",
         "<ex:hospital/雷神山医院> <ex:wardCount> \"32\"^^<xsd:integer> .",
         "<ex:hospital/雷神山医院> <schema:containedInPlace> <ex:place/武汉> .",
         // People and roles.
