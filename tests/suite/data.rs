@@ -188,3 +188,82 @@ fn every_construct_is_used_by_the_valid_files() {
         "constructs no valid test file uses: {missing:?}"
     );
 }
+
+/// `fmt` against `check` on mutated files: each valid file, changed a
+/// character at a time (deleted, doubled, or replaced by a character from a
+/// set that holds control characters, quotes, full-width punctuation and
+/// CJK); whenever the mutant parses, its printed form parses, checks the
+/// same (errors or not), has the same tree and prints the same again.
+#[test]
+fn formatting_mutated_files_keeps_what_check_says() {
+    const CHARS: &[char] = &[
+        '\u{1}', '\u{7f}', '\u{200e}', '\t', ' ', '"', '\\', '$', ':', '|', '(', ')', '，', '：',
+        '“', '党', 'a', '{', '#', '\n',
+    ];
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move |bound: usize| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed % bound as u64) as usize
+    };
+    let errors_of = |text: &str| {
+        let mut files = kgrep::source::MemoryFiles::new();
+        files.insert("m.kgr", text.to_owned());
+        match kgrep::rules::load(std::path::Path::new("m.kgr"), &files) {
+            Ok(loaded) => loaded.diagnostics.iter().filter(|d| d.is_error()).count() > 0,
+            Err(_) => true,
+        }
+    };
+    let (mut tried, mut parsed) = (0, 0);
+    for file in rule_files("tests/data/ok") {
+        let original = std::fs::read_to_string(root().join(&file)).expect("read");
+        if original.contains("include") || original.contains(" from \"") {
+            continue; // needs its other files
+        }
+        let chars: Vec<char> = original.chars().collect();
+        for _ in 0..100 {
+            let mut mutant = chars.clone();
+            let at = next(mutant.len());
+            match next(3) {
+                0 => {
+                    mutant.remove(at);
+                }
+                1 => mutant.insert(at, mutant[at]),
+                _ => mutant[at] = CHARS[next(CHARS.len())],
+            }
+            let mutant: String = mutant.into_iter().collect();
+            tried += 1;
+            let (tree, syntax) = kgrep::syntax::parse(&mutant);
+            if !syntax.is_empty() {
+                continue;
+            }
+            parsed += 1;
+            let printed = kgrep::syntax::print(&tree);
+            let (again, syntax) = kgrep::syntax::parse(&printed);
+            assert!(
+                syntax.is_empty(),
+                "{file}: fmt of {mutant:?} does not parse: {syntax:?}"
+            );
+            assert_eq!(
+                shape(&tree),
+                shape(&again),
+                "{file}: fmt changed the tree of {mutant:?}"
+            );
+            assert_eq!(
+                kgrep::syntax::print(&again),
+                printed,
+                "{file}: not idempotent on {mutant:?}"
+            );
+            assert_eq!(
+                errors_of(&mutant),
+                errors_of(&printed),
+                "{file}: check differs on {mutant:?} and its fmt {printed:?}"
+            );
+        }
+    }
+    assert!(
+        tried > 1000 && parsed > 300,
+        "{tried} mutants, {parsed} parsed"
+    );
+}
