@@ -400,3 +400,396 @@ fn in_flight(sources: &[Source], threads: usize) -> Vec<&[Source]> {
     }
     runs
 }
+
+/// Documents larger than this (files, read as plain text, without `lossy`)
+/// are read and extracted in pieces of about this size, cut where a sentence
+/// starts: memory follows the piece, not the document or its facts.
+pub const PIECE_BYTES: usize = 256 << 10;
+
+/// What a sink of [`extract_in_pieces`] gets: a document, whole or in part.
+#[derive(Debug)]
+pub struct Piece {
+    /// The document (its IRI and year); its text is this piece's.
+    pub document: Document,
+    /// The piece's facts, with sentence numbers and offsets of the whole document.
+    pub extraction: Extraction,
+    /// The document's first piece (or the whole document).
+    pub first: bool,
+    /// The document's last piece (or the whole document).
+    pub last: bool,
+    /// How many matches the document's earlier pieces had (support graphs
+    /// are numbered across the document).
+    pub matches_before: usize,
+}
+
+/// [`extract_in_order`], but a big document (see [`PIECE_BYTES`]) goes to
+/// `sink` piece by piece, in order, each piece's facts as soon as they are
+/// found; its pieces are extracted in parallel. The facts are those of the
+/// whole document, and its bytes are checked to be UTF-8 before the first
+/// piece goes out, so a broken document is reported, not half written.
+pub fn extract_in_pieces<E>(
+    extractor: &Extractor,
+    sources: &[Source],
+    lossy: bool,
+    year: Option<i32>,
+    piece_bytes: usize,
+    mut sink: impl FnMut(&Source, Result<Piece, CorpusError>) -> Result<bool, E>,
+) -> Result<(), E> {
+    let big = |source: &Source| {
+        !lossy
+            && source.text.is_none()
+            && source.path.as_os_str() != "-"
+            && extractor.view() == crate::text::View::Text
+            && std::fs::metadata(&source.path).is_ok_and(|m| m.len() > piece_bytes as u64)
+    };
+    let mut start = 0;
+    while start < sources.len() {
+        if big(&sources[start]) {
+            if !stream_document(extractor, &sources[start], year, piece_bytes, &mut sink)? {
+                return Ok(());
+            }
+            start += 1;
+            continue;
+        }
+        let end = (start..sources.len())
+            .find(|&index| big(&sources[index]))
+            .unwrap_or(sources.len());
+        let mut stopped = false;
+        extract_in_order(
+            extractor,
+            &sources[start..end],
+            lossy,
+            year,
+            |source, result| {
+                let piece = result.map(|(document, extraction)| Piece {
+                    document,
+                    extraction,
+                    first: true,
+                    last: true,
+                    matches_before: 0,
+                });
+                let go_on = sink(source, piece)?;
+                stopped = !go_on;
+                Ok(go_on)
+            },
+        )?;
+        if stopped {
+            return Ok(());
+        }
+        start = end;
+    }
+    Ok(())
+}
+
+/// One big document, piece by piece (see [`extract_in_pieces`]).
+fn stream_document<E>(
+    extractor: &Extractor,
+    source: &Source,
+    year: Option<i32>,
+    piece_bytes: usize,
+    sink: &mut impl FnMut(&Source, Result<Piece, CorpusError>) -> Result<bool, E>,
+) -> Result<bool, E> {
+    use rayon::prelude::*;
+    let mut reader =
+        match check_utf8(&source.path).and_then(|()| Pieces::open(&source.path, piece_bytes)) {
+            Ok(reader) => reader,
+            Err(error) => return sink(source, Err(error)),
+        };
+    let iri = crate::extract::document_iri(&source.name);
+    let threads = rayon::current_num_threads().max(1);
+    let (mut document_year, mut first) = (year, true);
+    let (mut sentences, mut chars, mut matches) = (0, 0, 0);
+    loop {
+        let mut texts = Vec::new();
+        while texts.len() < threads {
+            match reader.next_piece() {
+                Ok(Some(text)) => texts.push(text),
+                Ok(None) => break,
+                Err(error) => return sink(source, Err(error)),
+            }
+        }
+        if texts.is_empty() {
+            return Ok(true);
+        }
+        if first {
+            document_year = document_year.or_else(|| crate::extract::document_year(&texts[0]));
+        }
+        let documents: Vec<Document> = texts
+            .into_iter()
+            .map(|text| Document {
+                iri: iri.clone(),
+                text,
+                year: document_year,
+            })
+            .collect();
+        let extractions: Vec<Extraction> = documents
+            .par_iter()
+            .map(|document| extractor.with_scratch(|scratch| extractor.extract(document, scratch)))
+            .collect();
+        let count = documents.len();
+        let done = reader.is_done();
+        for (index, (document, mut extraction)) in
+            documents.into_iter().zip(extractions).enumerate()
+        {
+            extraction.shift(sentences, chars);
+            let piece_matches = crate::provenance::matches(&extraction.facts).count();
+            sentences += extraction.sentences;
+            chars += document.text.chars().count();
+            let piece = Piece {
+                document,
+                extraction,
+                first,
+                last: done && index + 1 == count,
+                matches_before: matches,
+            };
+            matches += piece_matches;
+            first = false;
+            if !sink(source, Ok(piece))? {
+                return Ok(false);
+            }
+        }
+        if done {
+            return Ok(true);
+        }
+    }
+}
+
+/// Reads `path` through once: an error if it is not UTF-8 (at which byte).
+fn check_utf8(path: &Path) -> Result<(), CorpusError> {
+    let mut pieces = Pieces::open(path, 1 << 20)?;
+    while pieces.next_bytes()? {}
+    Ok(())
+}
+
+/// A file's text in pieces of about `size` bytes, each ending where a
+/// sentence starts (as the extractor splits the normalised text).
+struct Pieces {
+    file: std::fs::File,
+    path: PathBuf,
+    buffer: Vec<u8>,
+    size: usize,
+    eof: bool,
+    /// Bytes handed out before the buffer's first.
+    offset: usize,
+}
+
+impl Pieces {
+    fn open(path: &Path, size: usize) -> Result<Pieces, CorpusError> {
+        let file = std::fs::File::open(path).map_err(|error| CorpusError::Read {
+            path: path.to_owned(),
+            error,
+        })?;
+        Ok(Pieces {
+            file,
+            path: path.to_owned(),
+            buffer: Vec::new(),
+            size,
+            eof: false,
+            offset: 0,
+        })
+    }
+
+    fn is_done(&self) -> bool {
+        self.eof && self.buffer.is_empty()
+    }
+
+    /// Fills the buffer to `size` bytes (or the end) and returns the length
+    /// of its valid UTF-8 prefix (an incomplete last character waits).
+    fn fill(&mut self) -> Result<usize, CorpusError> {
+        let mut chunk = vec![0; self.size.max(4096)];
+        while !self.eof && self.buffer.len() < self.size {
+            let read = self
+                .file
+                .read(&mut chunk)
+                .map_err(|error| CorpusError::Read {
+                    path: self.path.clone(),
+                    error,
+                })?;
+            if read == 0 {
+                self.eof = true;
+            }
+            self.buffer.extend_from_slice(&chunk[..read]);
+        }
+        match std::str::from_utf8(&self.buffer) {
+            Ok(_) => Ok(self.buffer.len()),
+            Err(error) if error.error_len().is_none() && !self.eof => Ok(error.valid_up_to()),
+            Err(error) => Err(CorpusError::NotUtf8 {
+                path: self.path.clone(),
+                at: self.offset + error.valid_up_to(),
+            }),
+        }
+    }
+
+    /// For the UTF-8 check: consumes a buffer's worth; false at the end.
+    fn next_bytes(&mut self) -> Result<bool, CorpusError> {
+        let valid = self.fill()?;
+        self.buffer.drain(..valid);
+        self.offset += valid;
+        Ok(!self.is_done())
+    }
+
+    fn next_piece(&mut self) -> Result<Option<String>, CorpusError> {
+        let valid = self.fill()?;
+        if self.buffer.is_empty() {
+            return Ok(None);
+        }
+        let text = std::str::from_utf8(&self.buffer[..valid]).expect("checked above");
+        let cut = if self.eof && valid == self.buffer.len() {
+            valid
+        } else {
+            // The last sentence may go on in the next piece: keep it for then.
+            let normalized = crate::text::normalize(text);
+            let sentences = crate::text::split_sentences(&normalized.text);
+            match sentences.last() {
+                Some(last) if last.start > 0 => normalized.original_offset(last.start),
+                _ => valid,
+            }
+        };
+        let piece =
+            String::from_utf8(self.buffer.drain(..cut).collect()).expect("a prefix of valid text");
+        self.offset += cut;
+        Ok(Some(piece))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::extract::Fact;
+    use crate::serialize::{FactWriter, Format};
+
+    /// A document extracted in pieces gives the facts, offsets and sentence
+    /// numbers of the whole document, and N-Quads with the same quads.
+    #[test]
+    fn pieces_give_the_facts_of_the_whole_document() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let loaded = crate::rules::load(
+            &root.join("examples/zh/news.kgr"),
+            &crate::source::FileSystem,
+        )
+        .expect("rules");
+        let extractor = Extractor::new(loaded.rule_set.expect("rule set"))
+            .expect("compiles")
+            .with_mentions(true);
+        let mut text = String::new();
+        for name in ["community.txt", "hospitals.txt", "teams.txt"] {
+            text.push_str(
+                &std::fs::read_to_string(root.join("examples/zh/docs").join(name)).unwrap(),
+            );
+        }
+        // Long runs without a sentence end (cut at the cap), full-width digits
+        // and combining marks near every cut.
+        let mut document = String::new();
+        for round in 0..12 {
+            document.push_str(&text);
+            document.push_str(&"中国移动湖北分公司党委成立党员突击队，".repeat(300 + round));
+            document.push_str("山东胶州组建９５支“胶州先锋”疫情防控突击队。e\u{301}\n");
+        }
+        let dir = std::env::temp_dir().join(format!("kgrep-pieces-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("big.txt");
+        std::fs::write(&path, &document).unwrap();
+        let sources = vec![Source {
+            path: path.clone(),
+            name: "big.txt".into(),
+            text: None,
+        }];
+        let mut whole = Vec::new();
+        extract_in_order(&extractor, &sources, false, None, |_, result| {
+            whole.extend(result.expect("reads").1.facts);
+            Ok::<_, ()>(true)
+        })
+        .unwrap();
+        let quads = |pieces: &[Piece]| {
+            let mut writer = FactWriter::new(Vec::new(), Format::NQuads, true, &[]).unwrap();
+            for piece in pieces {
+                let iri = &piece.document.iri;
+                writer
+                    .write_piece(
+                        iri,
+                        "big.txt",
+                        &piece.extraction.facts,
+                        piece.first,
+                        piece.matches_before,
+                    )
+                    .unwrap();
+            }
+            let out = String::from_utf8(writer.finish().unwrap()).unwrap();
+            out.lines()
+                .map(str::to_owned)
+                .collect::<std::collections::BTreeSet<_>>()
+        };
+        let mut pieces = Vec::new();
+        extract_in_pieces(&extractor, &sources, false, None, 5000, |_, result| {
+            pieces.push(result.expect("reads"));
+            Ok::<_, ()>(true)
+        })
+        .unwrap();
+        assert!(pieces.len() >= 40, "{} pieces", pieces.len());
+        assert!(pieces[0].first && pieces.last().unwrap().last);
+        assert!(
+            pieces[1..].iter().all(|p| !p.first)
+                && pieces[..pieces.len() - 1].iter().all(|p| !p.last)
+        );
+        let streamed: Vec<Fact> = pieces
+            .iter()
+            .flat_map(|p| p.extraction.facts.clone())
+            .collect();
+        assert_eq!(streamed.len(), whole.len());
+        for (a, b) in streamed.iter().zip(&whole) {
+            assert_eq!(a, b);
+        }
+        let chars: Vec<char> = document.chars().collect();
+        for fact in &streamed {
+            let p = &fact.provenance;
+            assert_eq!(chars[p.start..p.end].iter().collect::<String>(), p.text);
+        }
+        let one = Piece {
+            document: Document::new("big.txt", String::new(), None),
+            extraction: Extraction {
+                facts: whole,
+                sentences: 0,
+            },
+            first: true,
+            last: true,
+            matches_before: 0,
+        };
+        assert_eq!(quads(&pieces), quads(std::slice::from_ref(&one)));
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
+    fn a_big_document_with_a_bad_byte_is_reported_before_any_piece() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let loaded = crate::rules::load(
+            &root.join("examples/zh/news.kgr"),
+            &crate::source::FileSystem,
+        )
+        .expect("rules");
+        let extractor = Extractor::new(loaded.rule_set.expect("rule set")).expect("compiles");
+        let dir = std::env::temp_dir().join(format!("kgrep-bad-piece-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("bad.txt");
+        let mut bytes = "中国移动湖北分公司党委成立党员突击队。\n"
+            .repeat(2000)
+            .into_bytes();
+        bytes.push(0xff);
+        std::fs::write(&path, &bytes).unwrap();
+        let sources = vec![Source {
+            path,
+            name: "bad.txt".into(),
+            text: None,
+        }];
+        let mut results = Vec::new();
+        extract_in_pieces(&extractor, &sources, false, None, 5000, |_, result| {
+            results.push(result.map(|piece| piece.extraction.facts.len()));
+            Ok::<_, ()>(true)
+        })
+        .unwrap();
+        assert!(
+            matches!(results.as_slice(), [Err(CorpusError::NotUtf8 { at, .. })] if *at == bytes.len() - 1),
+            "{results:?}"
+        );
+        std::fs::remove_dir_all(&dir).ok();
+    }
+}

@@ -163,6 +163,35 @@ pub struct Extraction {
     pub sentences: usize,
 }
 
+impl Extraction {
+    /// Renumbers the facts of a piece of a document for the whole document:
+    /// the piece starts at sentence `sentences` and character `chars`.
+    pub fn shift(&mut self, sentences: usize, chars: usize) {
+        if sentences == 0 && chars == 0 {
+            return;
+        }
+        for fact in &mut self.facts {
+            let provenance = &mut fact.provenance;
+            provenance.sentence += sentences;
+            provenance.sentence_start += chars;
+            provenance.start += chars;
+            provenance.end += chars;
+            if !provenance.mentions.is_empty() {
+                let mentions: Vec<Mention> = provenance
+                    .mentions
+                    .iter()
+                    .map(|mention| Mention {
+                        start: mention.start + chars,
+                        end: mention.end + chars,
+                        ..mention.clone()
+                    })
+                    .collect();
+                provenance.mentions = mentions.into();
+            }
+        }
+    }
+}
+
 /// One match, explained, for `kgrep try`.
 #[derive(Clone, Debug)]
 pub struct ExplainedMatch {
@@ -274,6 +303,11 @@ impl Extractor {
     pub fn with_mentions(mut self, on: bool) -> Extractor {
         self.with_mentions = on;
         self
+    }
+
+    /// How documents' bytes become text.
+    pub fn view(&self) -> View {
+        self.view
     }
 
     /// The rule set.

@@ -43,6 +43,12 @@ pub struct DocumentFacts<'a> {
     pub sha256: Option<&'a str>,
     /// Its facts in document order (the facts of one match are adjacent).
     pub facts: &'a [Fact],
+    /// The number of its first match's support graph (0, unless these are
+    /// the facts of a later piece of the document).
+    pub first_match: usize,
+    /// Whether to say what the document is (its type, path and hash): once a
+    /// document, with its first piece.
+    pub header: bool,
 }
 
 /// The facts of `facts` grouped by the match that produced them.
@@ -71,30 +77,35 @@ pub fn document_quads<E>(
 ) -> Result<(), E> {
     let graph = GraphName::NamedNode(document.iri.clone());
     let node = NamedOrBlankNode::NamedNode(document.iri.clone());
-    emit(Quad::new(
-        node.clone(),
-        rdf::TYPE,
-        named(vocab::term::DOCUMENT),
-        graph.clone(),
-    ))?;
-    emit(Quad::new(
-        node.clone(),
-        named(vocab::term::PATH),
-        Literal::new_simple_literal(document.path),
-        graph.clone(),
-    ))?;
-    if let Some(hash) = document.sha256 {
+    if document.header {
         emit(Quad::new(
-            node,
-            named(vocab::term::SHA256),
-            Literal::new_simple_literal(hash),
+            node.clone(),
+            rdf::TYPE,
+            named(vocab::term::DOCUMENT),
             graph.clone(),
         ))?;
+        emit(Quad::new(
+            node.clone(),
+            named(vocab::term::PATH),
+            Literal::new_simple_literal(document.path),
+            graph.clone(),
+        ))?;
+        if let Some(hash) = document.sha256 {
+            emit(Quad::new(
+                node,
+                named(vocab::term::SHA256),
+                Literal::new_simple_literal(hash),
+                graph.clone(),
+            ))?;
+        }
     }
     let mut seen = std::collections::HashSet::new();
     let mut sentence_written = usize::MAX;
     for (index, facts) in matches(document.facts).enumerate() {
-        let match_node = named(&vocab::match_iri(document.iri.as_str(), index));
+        let match_node = named(&vocab::match_iri(
+            document.iri.as_str(),
+            document.first_match + index,
+        ));
         let support = GraphName::NamedNode(match_node.clone());
         for fact in facts {
             if seen.insert(&fact.triple) {

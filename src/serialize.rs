@@ -76,6 +76,21 @@ impl<W: Write> FactWriter<W> {
         document_path: &str,
         facts: &[Fact],
     ) -> io::Result<()> {
+        self.write_piece(document, document_path, facts, true, 0)
+    }
+
+    /// Writes the facts of a piece of a document ([`crate::corpus::Piece`]):
+    /// `first` for its first piece (N-Quads say what the document is then),
+    /// `matches_before` the matches of the pieces before. A triple is written
+    /// once a piece.
+    pub fn write_piece(
+        &mut self,
+        document: &NamedNode,
+        document_path: &str,
+        facts: &[Fact],
+        first: bool,
+        matches_before: usize,
+    ) -> io::Result<()> {
         match (&mut self.inner, self.format) {
             (Inner::Plain(out), Format::JsonLines) => {
                 for fact in facts {
@@ -90,6 +105,8 @@ impl<W: Write> FactWriter<W> {
                     path: document_path,
                     sha256: None,
                     facts,
+                    first_match: matches_before,
+                    header: first,
                 };
                 document_quads(&document, self.provenance, |quad| writeln!(out, "{quad} ."))
             }

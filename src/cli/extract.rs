@@ -6,7 +6,7 @@ use anyhow::Result;
 use clap::{Args, ValueEnum};
 
 use super::{Outcome, Output};
-use crate::ui::documents::{InputArgs, extract_in_order, progress_bar, report_unreadable};
+use crate::ui::documents::{InputArgs, progress_bar, report_unreadable};
 use crate::ui::rules::load_rules;
 use kgrep::serialize::{FactWriter, Format, write_mentions};
 
@@ -64,13 +64,14 @@ struct RuleStats {
 }
 
 impl RuleStats {
-    /// Adds a document's facts to `stats` (by rule name).
+    /// Adds a document's facts (or a piece's) to `stats` (by rule name);
+    /// `seen_rules`: the rules counted for the document so far.
     fn count(
         stats: &mut std::collections::BTreeMap<String, RuleStats>,
         facts: &[kgrep::extract::Fact],
+        seen_rules: &mut std::collections::HashSet<std::sync::Arc<str>>,
     ) {
         let mut seen_matches = std::collections::HashSet::new();
-        let mut seen_rules = std::collections::HashSet::new();
         for fact in facts {
             let p = &fact.provenance;
             let entry = stats.entry(p.rule.to_string()).or_default();
@@ -153,29 +154,42 @@ pub fn run(args: &ExtractArgs, output: &Output) -> Result<Outcome> {
     } else {
         Outcome::Success
     };
-    extract_in_order(
+    // The rules already counted for the current document (--stats).
+    let mut counted = std::collections::HashSet::new();
+    kgrep::corpus::extract_in_pieces(
         &extractor,
         &sources,
         args.input.lossy,
         args.input.year,
+        kgrep::corpus::PIECE_BYTES,
         |source, result| match result {
-            Ok((document, extraction)) => {
+            Ok(piece) => {
+                let facts = &piece.extraction.facts;
                 if let Some(stats) = &mut stats {
-                    RuleStats::count(stats, &extraction.facts);
+                    if piece.first {
+                        counted.clear();
+                    }
+                    RuleStats::count(stats, facts, &mut counted);
                 }
                 match &mut mentions_out {
                     Some(out) => write_mentions(
                         out,
-                        &document.iri,
-                        &extraction.facts,
+                        &piece.document.iri,
+                        facts,
                         format == Format::JsonLines,
                     )?,
-                    None => {
-                        writer.write_document(&document.iri, &source.name, &extraction.facts)?
-                    }
+                    None => writer.write_piece(
+                        &piece.document.iri,
+                        &source.name,
+                        facts,
+                        piece.first,
+                        piece.matches_before,
+                    )?,
                 }
-                progress.inc(1);
-                Ok(true)
+                if piece.last {
+                    progress.inc(1);
+                }
+                Ok::<_, anyhow::Error>(true)
             }
             Err(error) => {
                 outcome = Outcome::Problems;

@@ -287,6 +287,8 @@ fn extract_and_send(
             path: &source.name,
             sha256: Some(&hash),
             facts: &extraction.facts,
+            first_match: 0,
+            header: true,
         };
         let mut dataset = Vec::new();
         document_quads(&facts, true, |quad| {

@@ -188,6 +188,8 @@ pub fn extract_into<E: From<StoreError>>(
             path: &source.name,
             sha256: hash.as_deref(),
             facts: &extraction.facts,
+            first_match: 0,
+            header: true,
         })?;
         each(source, Ok((&extraction, added)))
     })

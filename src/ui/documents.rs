@@ -8,20 +8,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use kgrep::corpus::CorpusError;
 pub use kgrep::corpus::Source;
-use kgrep::extract::{Document, Extraction, Extractor};
-
-/// [`kgrep::corpus::extract_in_order`] for commands, whose errors are `anyhow`'s.
-pub fn extract_in_order(
-    extractor: &Extractor,
-    sources: &[Source],
-    lossy: bool,
-    year: Option<i32>,
-    sink: impl FnMut(&Source, Result<(Document, Extraction), CorpusError>) -> Result<bool>,
-) -> Result<()> {
-    kgrep::corpus::extract_in_order(extractor, sources, lossy, year, sink)
-}
 
 /// The rules and documents of `extract` and `build`.
 #[derive(Debug, clap::Args)]
