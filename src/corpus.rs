@@ -634,10 +634,20 @@ impl Pieces {
             return Ok(None);
         }
         let text = std::str::from_utf8(&self.buffer[..valid]).expect("checked above");
+        let mut half = text.len() / 2;
+        while !text.is_char_boundary(half) {
+            half -= 1;
+        }
         let cut = if self.eof && valid == self.buffer.len() {
             valid
+        } else if let Some(newline) = text[half..].rfind('\n') {
+            // A line break ends a sentence (normalising keeps it), and the
+            // splitter starts afresh after it: the next line may go on in the
+            // next piece.
+            half + newline + 1
         } else {
-            // The last sentence may go on in the next piece: keep it for then.
+            // One long line: the last sentence the extractor would see may go
+            // on in the next piece; keep it for then.
             let normalized = crate::text::normalize(text);
             let sentences = crate::text::split_sentences(&normalized.text);
             match sentences.last() {
@@ -645,8 +655,8 @@ impl Pieces {
                 _ => valid,
             }
         };
-        let piece =
-            String::from_utf8(self.buffer.drain(..cut).collect()).expect("a prefix of valid text");
+        let piece = text[..cut].to_owned();
+        self.buffer.drain(..cut);
         self.offset += cut;
         Ok(Some(piece))
     }
