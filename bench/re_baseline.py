@@ -14,7 +14,7 @@ SENTENCE_END = re.compile(r"(?<=[。！？!?])|\n")
 
 def main() -> None:
     # regex-syntax writes the end of the text as \z; Python's re writes \Z.
-    lines = open(sys.argv[1], encoding="utf-8").read().splitlines()
+    lines = open(sys.argv[1], encoding="utf-8").read().split("\n")
     patterns = [re.compile(line.replace(r"\z", r"\Z")) for line in lines if line.strip()]
     text = open(sys.argv[2], encoding="utf-8").read()
     found = []

@@ -389,9 +389,20 @@ impl Matcher {
             .rules
             .iter()
             .map(|rule| {
-                hir::HirBuilder::without_groups(rules)
+                let regex = hir::HirBuilder::without_groups(rules)
                     .build(&rule.pattern)
-                    .to_string()
+                    .to_string();
+                // One a line: control characters (a class's \n) escaped, as
+                // every regex syntax reads them.
+                let mut escaped = String::with_capacity(regex.len());
+                for c in regex.chars() {
+                    if c.is_control() {
+                        escaped.push_str(&format!("\\x{:02X}", c as u32));
+                    } else {
+                        escaped.push(c);
+                    }
+                }
+                escaped
             })
             .collect()
     }
