@@ -48,6 +48,9 @@ pub struct Matcher {
     full_masks: Vec<u8>,
     /// Rules without triggers: they run on every sentence.
     untriggered: Vec<usize>,
+    /// Rules triggered by big lexicons' names: for each, an automaton of the
+    /// names of each of its trigger sets.
+    big_triggers: Vec<(usize, Vec<fst::Set<Vec<u8>>>)>,
     /// For each rule, its trigger sets (for `kgrep try`).
     rule_triggers: Vec<Vec<Vec<String>>>,
     /// Lexicon entries, normalised (lower-cased for `ignore case`), for
@@ -219,6 +222,7 @@ impl Matcher {
         let mut full_masks = Vec::new();
         let mut untriggered = Vec::new();
         let mut rule_triggers = Vec::new();
+        let mut big_triggers = Vec::new();
         let lexicon_entries: Vec<HashMap<String, EntryTarget>> = rules
             .lexicons
             .iter()
@@ -310,8 +314,30 @@ impl Matcher {
             if sets.is_empty() {
                 untriggered.push(index);
             }
-            rule_triggers.push(sets.clone());
             full_masks.push(((1u16 << sets.len()) - 1) as u8);
+            if sets.iter().any(|set| set.len() > trigger::MAX_TRIGGERS) {
+                // A big lexicon's names (then all its sets are such: see
+                // `trigger::best`): a finite-state automaton each, which builds
+                // in a second for a million names where Aho–Corasick takes ten.
+                let automata = sets
+                    .iter()
+                    .map(|set| {
+                        let mut names: Vec<&str> = set.iter().map(String::as_str).collect();
+                        names.sort_unstable();
+                        names.dedup();
+                        fst::Set::from_iter(names)
+                    })
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|error| CompileError {
+                        what: what(),
+                        message: error.to_string(),
+                        origin,
+                    })?;
+                big_triggers.push((index, automata));
+                rule_triggers.push(sets);
+                continue;
+            }
+            rule_triggers.push(sets.clone());
             for (bit, set) in sets.into_iter().enumerate() {
                 for literal in set {
                     let next = trigger_rules.len();
@@ -374,6 +400,7 @@ impl Matcher {
             trigger_rules,
             full_masks,
             untriggered,
+            big_triggers,
             rule_triggers,
             lexicon_entries,
             ignore_case,
@@ -424,7 +451,18 @@ impl Matcher {
     /// sentence, and those without triggers. One pass over the text.
     pub fn candidates(&self, text: &str, sentences: &[Range<usize>]) -> Vec<Vec<usize>> {
         let mut candidates: Vec<Vec<usize>> = vec![self.untriggered.clone(); sentences.len()];
+        for (rule, automata) in &self.big_triggers {
+            for (index, range) in sentences.iter().enumerate() {
+                let sentence = &text[range.clone()];
+                if automata.iter().all(|names| holds_a_name(names, sentence)) {
+                    candidates[index].push(*rule);
+                }
+            }
+        }
         let Some(triggers) = &self.triggers else {
+            for list in &mut candidates {
+                list.sort_unstable();
+            }
             return candidates;
         };
         let mut masks = vec![0u8; self.rules.len()];
@@ -844,6 +882,26 @@ fn strip_quotes(text: &str) -> String {
         })
         .map(|(_, c)| *c)
         .collect()
+}
+
+/// Whether `text` holds one of `names`: the automaton walked from each
+/// character (a few steps each: it stops where no name goes on).
+fn holds_a_name(names: &fst::Set<Vec<u8>>, text: &str) -> bool {
+    let automaton = names.as_fst();
+    let bytes = text.as_bytes();
+    for start in (0..bytes.len()).filter(|&at| text.is_char_boundary(at)) {
+        let mut node = automaton.root();
+        for &byte in &bytes[start..] {
+            let Some(next) = node.find_input(byte) else {
+                break;
+            };
+            node = automaton.node(node.transition(next).addr);
+            if node.is_final() {
+                return true;
+            }
+        }
+    }
+    false
 }
 
 fn next_char(text: &str, at: usize) -> usize {

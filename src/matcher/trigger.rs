@@ -8,7 +8,7 @@ use crate::rules::{Constraint, ConstraintTest, Normalizer, Pattern, Rule, RuleSe
 use crate::text::normalize_str;
 
 /// More alternatives than this make a trigger set useless (it fires everywhere).
-const MAX_TRIGGERS: usize = 20_000;
+pub(crate) const MAX_TRIGGERS: usize = 20_000;
 
 /// A lexicon's entries are a trigger set up to this size when none is a single
 /// character: names, however many, are rare in text.
