@@ -404,7 +404,7 @@ fn in_flight(sources: &[Source], threads: usize) -> Vec<&[Source]> {
 /// Documents larger than this (files, read as plain text, without `lossy`)
 /// are read and extracted in pieces of about this size, cut where a sentence
 /// starts: memory follows the piece, not the document or its facts.
-pub const PIECE_BYTES: usize = 256 << 10;
+pub const PIECE_BYTES: usize = 128 << 10;
 
 /// What a sink of [`extract_in_pieces`] gets: a document, whole or in part.
 #[derive(Debug)]
