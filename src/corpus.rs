@@ -668,19 +668,23 @@ mod tests {
     use crate::extract::Fact;
     use crate::serialize::{FactWriter, Format};
 
-    /// A document extracted in pieces gives the facts, offsets and sentence
-    /// numbers of the whole document, and N-Quads with the same quads.
-    #[test]
-    fn pieces_give_the_facts_of_the_whole_document() {
+    /// The Chinese example rules.
+    fn example_extractor() -> Extractor {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
         let loaded = crate::rules::load(
             &root.join("examples/zh/news.kgr"),
             &crate::source::FileSystem,
         )
         .expect("rules");
-        let extractor = Extractor::new(loaded.rule_set.expect("rule set"))
-            .expect("compiles")
-            .with_mentions(true);
+        Extractor::new(loaded.rule_set.expect("rule set")).expect("compiles")
+    }
+
+    /// A document extracted in pieces gives the facts, offsets and sentence
+    /// numbers of the whole document, and N-Quads with the same quads.
+    #[test]
+    fn pieces_give_the_facts_of_the_whole_document() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let extractor = example_extractor().with_mentions(true);
         let mut text = String::new();
         for name in ["community.txt", "hospitals.txt", "teams.txt"] {
             text.push_str(
@@ -770,13 +774,7 @@ mod tests {
 
     #[test]
     fn a_big_document_with_a_bad_byte_is_reported_before_any_piece() {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let loaded = crate::rules::load(
-            &root.join("examples/zh/news.kgr"),
-            &crate::source::FileSystem,
-        )
-        .expect("rules");
-        let extractor = Extractor::new(loaded.rule_set.expect("rule set")).expect("compiles");
+        let extractor = example_extractor();
         let dir = std::env::temp_dir().join(format!("kgrep-bad-piece-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("bad.txt");

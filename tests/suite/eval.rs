@@ -173,6 +173,15 @@ fn the_chinese_rules_reach_the_seed_gold() {
 const SEED_PRECISION: f64 = 0.9;
 const SEED_RECALL: f64 = 0.8;
 
+/// The characters of `text` a JSON-lines fact's `start`..`end` spans.
+fn spanned(text: &str, fact: &serde_json::Value) -> String {
+    let at = |key: &str| fact[key].as_u64().expect("an offset") as usize;
+    text.chars()
+        .skip(at("start"))
+        .take(at("end") - at("start"))
+        .collect()
+}
+
 #[test]
 fn views_read_paragraphs_html_and_tsv_with_offsets_into_the_file() {
     let dir = temp_dir("views");
@@ -215,15 +224,7 @@ fn views_read_paragraphs_html_and_tsv_with_offsets_into_the_file() {
     assert!(extract("text", &wrapped, &[]).is_empty());
     let facts = extract("paragraphs", &wrapped, &[]);
     assert_eq!(facts.len(), 1, "{facts:?}");
-    let chars: Vec<char> = text.chars().collect();
-    let (start, end) = (
-        facts[0]["start"].as_u64().unwrap() as usize,
-        facts[0]["end"].as_u64().unwrap() as usize,
-    );
-    assert_eq!(
-        chars[start..end].iter().collect::<String>(),
-        "Acme Corp formed\n  rescue team"
-    );
+    assert_eq!(spanned(text, &facts[0]), "Acme Corp formed\n  rescue team");
     // HTML: markup skipped, an entity decoded, offsets into the file.
     let page = dir.join("page.html");
     let html = "<html><head><title>Acme Corp formed news team</title><script>x = 'Beta formed a team'</script></head>\n<body><p>big <b>Acme</b> Corp formed rescue&#32;team &amp; more.</p></body></html>";
@@ -234,13 +235,8 @@ fn views_read_paragraphs_html_and_tsv_with_offsets_into_the_file() {
         .map(|f| f["object"]["value"].as_str().unwrap())
         .collect();
     assert_eq!(objects, ["news team", "rescue team"], "{facts:?}");
-    let chars: Vec<char> = html.chars().collect();
-    let (start, end) = (
-        facts[1]["start"].as_u64().unwrap() as usize,
-        facts[1]["end"].as_u64().unwrap() as usize,
-    );
     assert_eq!(
-        chars[start..end].iter().collect::<String>(),
+        spanned(html, &facts[1]),
         "Acme</b> Corp formed rescue&#32;team"
     );
     // TSV: a header, the text column by name, the id from another.
