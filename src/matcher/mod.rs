@@ -20,6 +20,7 @@ use std::ops::Range;
 use aho_corasick::AhoCorasick;
 use regex_automata::hybrid::dfa::{Cache as DfaCache, DFA};
 use regex_automata::meta::{self, Regex};
+use regex_automata::nfa::thompson::backtrack::{self, BoundedBacktracker};
 use regex_automata::nfa::thompson::{self, pikevm, pikevm::PikeVM};
 use regex_automata::util::captures::Captures;
 use regex_automata::{Anchored, Input, MatchKind};
@@ -69,11 +70,11 @@ struct CompiledRule {
     /// Leftmost-first search with captures.
     find: Regex,
     /// The same pattern followed by `\z`, to assign captures to a match of known end.
-    exact: Regex,
+    exact: Splitter,
     /// `exact` with the pattern's own `$` never matching, for a match that
     /// ends before its sentence does (the haystack is cut at the match's end,
     /// where `$` would otherwise hold). `None` when the pattern has no `$`.
-    exact_inside: Option<Regex>,
+    exact_inside: Option<Splitter>,
     /// Longest match from a given start.
     longest: DFA,
     /// The same on a PikeVM, for a pattern with word boundaries when the
@@ -150,28 +151,23 @@ enum Unassigned {
 #[derive(Debug)]
 struct RuleScratch {
     find: meta::Cache,
-    exact: meta::Cache,
-    exact_inside: Option<(meta::Cache, Captures)>,
+    exact: SplitCache,
+    exact_inside: Option<SplitCache>,
     longest: DfaCache,
     longest_words: Option<(pikevm::Cache, Captures)>,
-    captures: Captures,
 }
 
 impl RuleScratch {
     fn new(rule: &CompiledRule) -> Box<RuleScratch> {
         Box::new(RuleScratch {
             find: rule.find.create_cache(),
-            exact: rule.exact.create_cache(),
-            exact_inside: rule
-                .exact_inside
-                .as_ref()
-                .map(|regex| (regex.create_cache(), regex.create_captures())),
+            exact: rule.exact.cache(),
+            exact_inside: rule.exact_inside.as_ref().map(Splitter::cache),
             longest: rule.longest.create_cache(),
             longest_words: rule
                 .longest_words
                 .as_ref()
                 .map(|vm| (vm.create_cache(), vm.create_captures())),
-            captures: rule.exact.create_captures(),
         })
     }
 }
@@ -258,14 +254,14 @@ impl Matcher {
                 origin,
             })?;
             let exact_hir = Hir::concat(vec![hir.clone(), Hir::look(Look::End)]);
-            let exact = meta_regex(&exact_hir).map_err(|message| CompileError {
+            let exact = Splitter::new(exact_hir).map_err(|message| CompileError {
                 what: what(),
                 message,
                 origin,
             })?;
             let exact_inside = match hir::without_end(&hir) {
                 Some(inside) => Some(
-                    meta_regex(&Hir::concat(vec![inside, Hir::look(Look::End)])).map_err(
+                    Splitter::new(Hir::concat(vec![inside, Hir::look(Look::End)])).map_err(
                         |message| CompileError {
                             what: what(),
                             message,
@@ -634,17 +630,8 @@ impl Matcher {
         let compiled = &self.rules[rule];
         let input = Input::new(haystack).range(start..).anchored(Anchored::Yes);
         let captures = match (&compiled.exact_inside, &mut scratch.exact_inside) {
-            (Some(regex), Some((cache, captures))) if inside => {
-                regex.search_captures_with(cache, &input, captures);
-                captures
-            }
-            _ => {
-                let captures = &mut scratch.captures;
-                compiled
-                    .exact
-                    .search_captures_with(&mut scratch.exact, &input, captures);
-                captures
-            }
+            (Some(splitter), Some(cache)) if inside => splitter.split(cache, &input),
+            _ => compiled.exact.split(&mut scratch.exact, &input),
         };
         if !captures.is_match() {
             return Err(Unassigned::NoSplit);
@@ -920,6 +907,85 @@ fn meta_regex(hir: &Hir) -> Result<Regex, String> {
         )
         .build_from_hir(hir)
         .map_err(|error| error.to_string())
+}
+
+/// Assigns the captures of a match whose span is known. A bounded
+/// backtracker, when the match is short enough for its visited set: it
+/// follows the preferred path first, so a greedy split costs about the match's
+/// length (a PikeVM steps every NFA state at every byte: `$a:(\p{Han}{1,1000})
+/// $b:(\p{Han}{1,1000})` is two thousand states). Otherwise the meta regex
+/// (a PikeVM). Both are leftmost-first, so they split alike, and both are
+/// linear: the backtracker visits each (state, position) pair at most once.
+/// The backtracker is built the first time the rule needs a split.
+#[derive(Debug)]
+struct Splitter {
+    meta: Regex,
+    hir: Hir,
+    backtrack: std::sync::OnceLock<Option<BoundedBacktracker>>,
+}
+
+/// A thread's caches for one [`Splitter`].
+#[derive(Debug)]
+struct SplitCache {
+    meta: meta::Cache,
+    meta_captures: Captures,
+    backtrack: Option<(backtrack::Cache, Captures)>,
+}
+
+/// The visited set of a split's backtracker may take this many bytes (a bit
+/// per NFA state and haystack byte); longer matches go to the PikeVM.
+const BACKTRACK_VISITED_BYTES: usize = 1 << 20;
+
+impl Splitter {
+    fn new(hir: Hir) -> Result<Splitter, String> {
+        Ok(Splitter {
+            meta: meta_regex(&hir)?,
+            hir,
+            backtrack: std::sync::OnceLock::new(),
+        })
+    }
+
+    fn cache(&self) -> SplitCache {
+        SplitCache {
+            meta: self.meta.create_cache(),
+            meta_captures: self.meta.create_captures(),
+            backtrack: None,
+        }
+    }
+
+    fn backtracker(&self) -> Option<&BoundedBacktracker> {
+        self.backtrack
+            .get_or_init(|| {
+                let nfa = thompson::Compiler::new()
+                    .configure(thompson::Config::new().nfa_size_limit(Some(64 << 20)))
+                    .build_from_hir(&self.hir)
+                    .ok()?;
+                BoundedBacktracker::builder()
+                    .configure(
+                        BoundedBacktracker::config().visited_capacity(BACKTRACK_VISITED_BYTES),
+                    )
+                    .build_from_nfa(nfa)
+                    .ok()
+            })
+            .as_ref()
+    }
+
+    /// The captures of the anchored match of `input` (none found: not a match).
+    fn split<'c>(&self, cache: &'c mut SplitCache, input: &Input<'_>) -> &'c Captures {
+        if let Some(backtracker) = self.backtracker() {
+            if input.get_span().len() <= backtracker.max_haystack_len() {
+                let (bt_cache, captures) = cache.backtrack.get_or_insert_with(|| {
+                    (backtracker.create_cache(), backtracker.create_captures())
+                });
+                if backtracker.try_search(bt_cache, input, captures).is_ok() {
+                    return &cache.backtrack.as_ref().expect("made above").1;
+                }
+            }
+        }
+        self.meta
+            .search_captures_with(&mut cache.meta, input, &mut cache.meta_captures);
+        &cache.meta_captures
+    }
 }
 
 fn longest_pikevm(hir: &Hir) -> Result<PikeVM, String> {
