@@ -12,12 +12,6 @@ mod ui;
 
 use std::process::ExitCode;
 
-/// mimalloc: extraction allocates and frees many small values a fact (terms,
-/// provenance strings); glibc's allocator spent a third of a dense
-/// document's time consolidating and unlinking chunks.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> ExitCode {
     cli::main()
 }
