@@ -406,6 +406,10 @@ fn in_flight(sources: &[Source], threads: usize) -> Vec<&[Source]> {
 /// starts: memory follows the piece, not the document or its facts.
 pub const PIECE_BYTES: usize = 128 << 10;
 
+/// Pieces a thread takes in one run of a big document: enough that the
+/// threads keep busy between the runs' hand-overs to the sink.
+const PIECES_PER_THREAD: usize = 4;
+
 /// What a sink of [`extract_in_pieces`] gets: a document, whole or in part.
 #[derive(Debug)]
 pub struct Piece {
@@ -497,11 +501,18 @@ fn stream_document<E>(
         };
     let iri = crate::extract::document_iri(&source.name);
     let threads = rayon::current_num_threads().max(1);
+    // One thread takes one piece at a time: nothing to keep busy, and the
+    // least memory.
+    let batch = if threads == 1 {
+        1
+    } else {
+        PIECES_PER_THREAD * threads
+    };
     let (mut document_year, mut first) = (year, true);
     let (mut sentences, mut chars, mut matches) = (0, 0, 0);
     loop {
         let mut texts = Vec::new();
-        while texts.len() < threads {
+        while texts.len() < batch {
             match reader.next_piece() {
                 Ok(Some(text)) => texts.push(text),
                 Ok(None) => break,
