@@ -1,15 +1,20 @@
 //! The matcher: a [`RuleSet`] compiled to automata, run over sentences.
 //!
-//! Each rule becomes three automata over its HIR (see [`hir`]): a `meta`
-//! regex (leftmost-first, no backtracking engine) that finds where the
-//! leftmost match starts and assigns captures, and a lazy DFA with
-//! `MatchKind::All` that finds the longest match from that start. Together
-//! they give the language's leftmost-longest semantics in linear time per
-//! attempt. An Aho–Corasick automaton over every rule's triggers (see
-//! [`trigger`]) picks the sentences each rule runs on.
+//! Each rule becomes automata over its HIR (see [`hir`]): a `meta` regex
+//! (leftmost-first, its backtracker off) that finds where the leftmost match
+//! starts, a lazy DFA with `MatchKind::All` that finds the longest match from
+//! that start (a PikeVM where the DFA gives up on word boundaries), and a
+//! `Splitter` that assigns the captures of that span (a bounded
+//! backtracker, else a PikeVM). Together they give the language's
+//! leftmost-longest semantics in linear time per attempt. An Aho–Corasick
+//! automaton over the rules' triggers (see [`trigger`]; big lexicons' names
+//! in finite-state automata) picks the sentences each rule runs on.
 //!
-//! **Invariant:** no backtracking engine is used; sentence length is capped
-//! (`text::MAX_SENTENCE_BYTES`), so a rule's cost per sentence is bounded.
+//! **Invariant:** every engine is linear in its input — lazy DFAs and
+//! PikeVMs by construction, the bounded backtracker because it visits each
+//! (NFA state, position) pair at most once (no unbounded backtracking);
+//! sentence length is capped (`text::MAX_SENTENCE_BYTES`), so a rule's cost
+//! per sentence is bounded.
 
 mod hir;
 mod trigger;
