@@ -568,6 +568,25 @@ fn lexicon_decl(input: In) -> PResult<ItemKind> {
         Ok((rest, _)) => (expect_word(rest, "case", "`case` after `ignore`")?.0, true),
         Err(_) => (rest, false),
     };
+    if let Some((_, word)) = peek_word(rest) {
+        let squashed = word.text.to_lowercase().replace('_', "");
+        if matches!(
+            squashed.as_str(),
+            "ignorecase" | "nocase" | "caseinsensitive" | "i"
+        ) {
+            return Fail::new(
+                "syntax",
+                word.span,
+                format!("`{}` is not part of the language", word.text),
+            )
+            .label("expected `=` or `from`")
+            .hint(format!(
+                "write `lexicon {} ignore case = …` (two words)",
+                name.text
+            ))
+            .err();
+        }
+    }
     if let Ok((rest, _)) = keyword(rest, "from") {
         let (rest, path) = expect_string(rest, "a file name in quotes")?;
         return Ok((
@@ -778,6 +797,21 @@ fn rule_decl(input: In) -> PResult<ItemKind> {
         let (after, next) = template(rest)?;
         templates.push(next);
         rest = after;
+    }
+    if let Some((_, word)) = peek_word(rest) {
+        if matches!(
+            word.text.as_str(),
+            "standalone" | "iri" | "label" | "normalize"
+        ) {
+            return Fail::new(
+                "syntax",
+                word.span,
+                format!("`{}` is a clause of entity types, not of rules", word.text),
+            )
+            .label("not a rule clause")
+            .hint("a rule takes `where`, `priority` and `excludes` clauses, then `=>` templates; put this clause on the entity type")
+            .err();
+        }
     }
     let excludes = clauses
         .iter()
@@ -1713,11 +1747,13 @@ fn class_escape(input: In, in_brackets: bool) -> PResult<Escaped> {
             } else {
                 "in a pattern"
             };
-            let hint = if in_brackets {
+            let hint = if in_brackets && (c == 'b' || c == 'B') {
+                format!(
+                    "a word boundary is a position, not a character: write `\\{c}` outside the class"
+                )
+            } else if in_brackets {
                 "escapes in a class are \\d \\w \\s \\p{..} \\n \\t \\u{..} \\\\ \\] \\[ \\- \\^"
                     .to_owned()
-            } else if c == 'b' || c == 'B' {
-                "there is no word boundary; match the text around the word instead".to_owned()
             } else if c.is_ascii_digit() && c != '0' {
                 return Fail::new(
                     "regex-syntax",
