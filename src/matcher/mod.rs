@@ -322,12 +322,8 @@ impl Matcher {
                 // in a second for a million names where Aho–Corasick takes ten.
                 let automata = sets
                     .iter()
-                    .map(|set| {
-                        let mut names: Vec<&str> = set.iter().map(String::as_str).collect();
-                        names.sort_unstable();
-                        names.dedup();
-                        fst::Set::from_iter(names)
-                    })
+                    // Trigger sets come sorted and without repeats (`trigger`).
+                    .map(|set| fst::Set::from_iter(set.iter().map(String::as_str)))
                     .collect::<Result<Vec<_>, _>>()
                     .map_err(|error| CompileError {
                         what: what(),
@@ -810,12 +806,10 @@ impl Matcher {
                     },
                     None => span.clone(),
                 };
-                let own;
                 let text = if alternative.capture.is_some() {
                     &sentence[span.clone()]
                 } else {
-                    own = text.to_owned();
-                    own.as_str()
+                    text
                 };
                 self.holds(alternative, sentence, &span, text, found)
             }),

@@ -13,6 +13,19 @@ fn json(output: &std::process::Output) -> serde_json::Value {
     serde_json::from_slice(&output.stdout).expect("JSON report")
 }
 
+/// `kgrep eval --format json` of `rules` against `gold` (and `documents`,
+/// for gold triples).
+fn eval_report(
+    rules: &str,
+    gold: &std::path::Path,
+    documents: &[&std::path::Path],
+) -> serde_json::Value {
+    let gold = gold.to_str().unwrap();
+    let mut args = vec!["eval", "-r", rules, "--gold", gold, "--format", "json"];
+    args.extend(documents.iter().map(|d| d.to_str().unwrap()));
+    json(&kgrep(&args))
+}
+
 fn counts(value: &serde_json::Value) -> (u64, u64, u64) {
     (
         value["true_positives"].as_u64().unwrap(),
@@ -42,15 +55,7 @@ fn mentions_are_scored_from_json_lines_and_brat_alike() {
     )
     .expect("write");
     for gold in [jsonl.clone(), dir.join("brat"), dir.join("brat/a.ann")] {
-        let report = json(&kgrep(&[
-            "eval",
-            "-r",
-            "examples/en/news.kgr",
-            "--gold",
-            gold.to_str().unwrap(),
-            "--format",
-            "json",
-        ]));
+        let report = eval_report("examples/en/news.kgr", &gold, &[]);
         assert_eq!(report["scored"], "mentions");
         assert_eq!(counts(&report["total"]), (2, 1, 2), "{gold:?}");
         assert_eq!(counts(&report["by_kind"]["Org"]), (1, 1, 1));
@@ -101,16 +106,7 @@ fn triples_are_scored_by_predicate_and_rule_with_the_rules_prefixes() {
     .expect("write");
     let document = dir.join("en.txt");
     std::fs::write(&document, TEXT).expect("write");
-    let report = json(&kgrep(&[
-        "eval",
-        "-r",
-        "examples/en/news.kgr",
-        "--gold",
-        gold.to_str().unwrap(),
-        document.to_str().unwrap(),
-        "--format",
-        "json",
-    ]));
+    let report = eval_report("examples/en/news.kgr", &gold, &[&document]);
     assert_eq!(report["scored"], "triples");
     assert_eq!(counts(&report["total"]), (2, 0, 2));
     assert_eq!(
@@ -148,16 +144,8 @@ fn the_chinese_rules_reach_the_seed_gold() {
     let Some(seed) = shared_file("corpus/seed") else {
         return;
     };
-    let report = json(&kgrep(&[
-        "eval",
-        "-r",
-        "examples/zh/news.kgr",
-        "--gold",
-        "tests/data/eval/seed-gold.tsv",
-        seed.to_str().unwrap(),
-        "--format",
-        "json",
-    ]));
+    let gold = std::path::Path::new("tests/data/eval/seed-gold.tsv");
+    let report = eval_report("examples/zh/news.kgr", gold, &[&seed]);
     let (tp, fp, fn_) = counts(&report["total"]);
     assert!(tp + fn_ >= 35, "the gold has {} facts", tp + fn_);
     let precision = tp as f64 / (tp + fp) as f64;
