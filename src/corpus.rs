@@ -406,8 +406,9 @@ fn in_flight(sources: &[Source], threads: usize) -> Vec<&[Source]> {
 /// starts: memory follows the piece, not the document or its facts.
 pub const PIECE_BYTES: usize = 128 << 10;
 
-/// Pieces a thread takes in one run of a big document: enough that the
-/// threads keep busy between the runs' hand-overs to the sink.
+/// Pieces of a big document in flight per thread (read, not yet handed to
+/// the sink): enough that no thread waits while a slow piece holds up those
+/// after it.
 const PIECES_PER_THREAD: usize = 4;
 
 /// What a sink of [`extract_in_pieces`] gets: a document, whole or in part.
@@ -493,7 +494,6 @@ fn stream_document<E>(
     piece_bytes: usize,
     sink: &mut impl FnMut(&Source, Result<Piece, CorpusError>) -> Result<bool, E>,
 ) -> Result<bool, E> {
-    use rayon::prelude::*;
     let mut reader =
         match check_utf8(&source.path).and_then(|()| Pieces::open(&source.path, piece_bytes)) {
             Ok(reader) => reader,
@@ -501,67 +501,178 @@ fn stream_document<E>(
         };
     let iri = crate::extract::document_iri(&source.name);
     let threads = rayon::current_num_threads().max(1);
-    // One thread takes one piece at a time: nothing to keep busy, and the
-    // least memory.
-    let batch = if threads == 1 {
-        1
-    } else {
-        PIECES_PER_THREAD * threads
-    };
-    let (mut document_year, mut first) = (year, true);
-    let (mut sentences, mut chars, mut matches) = (0, 0, 0);
-    loop {
-        let mut texts = Vec::new();
-        while texts.len() < batch {
-            match reader.next_piece() {
-                Ok(Some(text)) => texts.push(text),
-                Ok(None) => break,
+    let mut order = InOrder::default();
+    if threads == 1 {
+        // One thread takes one piece at a time: nothing to keep busy, and the
+        // least memory.
+        let mut document_year = year;
+        loop {
+            let text = match reader.next_piece() {
+                Ok(Some(text)) => text,
+                Ok(None) => return Ok(true),
                 Err(error) => return sink(source, Err(error)),
-            }
-        }
-        if texts.is_empty() {
-            return Ok(true);
-        }
-        if first {
-            document_year = document_year.or_else(|| crate::extract::document_year(&texts[0]));
-        }
-        let documents: Vec<Document> = texts
-            .into_iter()
-            .map(|text| Document {
-                iri: iri.clone(),
-                text,
-                year: document_year,
-            })
-            .collect();
-        let extractions: Vec<Extraction> = documents
-            .par_iter()
-            .map(|document| extractor.with_scratch(|scratch| extractor.extract(document, scratch)))
-            .collect();
-        let count = documents.len();
-        let done = reader.is_done();
-        for (index, (document, mut extraction)) in
-            documents.into_iter().zip(extractions).enumerate()
-        {
-            extraction.shift(sentences, chars);
-            let piece_matches = crate::provenance::matches(&extraction.facts).count();
-            sentences += extraction.sentences;
-            chars += document.text.chars().count();
-            let piece = Piece {
-                document,
-                extraction,
-                first,
-                last: done && index + 1 == count,
-                matches_before: matches,
             };
-            matches += piece_matches;
-            first = false;
-            if !sink(source, Ok(piece))? {
+            if order.pieces == 0 {
+                document_year = document_year.or_else(|| crate::extract::document_year(&text));
+            }
+            let last = reader.is_done();
+            let piece = extract_piece(extractor, &iri, text, document_year);
+            if !order.hand_over(source, piece, last, sink)? {
                 return Ok(false);
             }
         }
-        if done {
-            return Ok(true);
+    }
+    // More threads: a reader hands pieces to the pool as they are read, the
+    // pool extracts them, and this thread hands them to the sink in order as
+    // they come back. Reading, extracting and writing overlap, and at most
+    // `PIECES_PER_THREAD` pieces a thread are in flight.
+    let window = PIECES_PER_THREAD * threads;
+    let (done_tx, done_rx) = std::sync::mpsc::channel();
+    let (permit_tx, permit_rx) = std::sync::mpsc::sync_channel::<()>(window);
+    for _ in 0..window {
+        permit_tx.send(()).expect("the channel has room for every permit");
+    }
+    let iri = &iri;
+    std::thread::scope(|threads| {
+        threads.spawn(move || {
+            rayon::in_place_scope(|pool| {
+                let mut document_year = year;
+                for index in 0.. {
+                    // No permit left to wait for: the sink has stopped.
+                    if permit_rx.recv().is_err() {
+                        return;
+                    }
+                    let text = match reader.next_piece() {
+                        Ok(Some(text)) => text,
+                        Ok(None) => {
+                            let _ = done_tx.send((index, Returned::End));
+                            return;
+                        }
+                        Err(error) => {
+                            let _ = done_tx.send((index, Returned::Failed(error)));
+                            return;
+                        }
+                    };
+                    let last = reader.is_done();
+                    if index == 0 {
+                        document_year =
+                            document_year.or_else(|| crate::extract::document_year(&text));
+                    }
+                    let done_tx = done_tx.clone();
+                    pool.spawn(move |_| {
+                        let piece = extract_piece(extractor, iri, text, document_year);
+                        let _ = done_tx.send((index, Returned::Piece(piece, last)));
+                    });
+                }
+            });
+        });
+        hand_over_in_order(source, &done_rx, permit_tx, &mut order, sink)
+    })
+}
+
+/// What the reader and the pool send back of a big document's piece.
+enum Returned {
+    Piece(Extracted, bool),
+    Failed(CorpusError),
+    End,
+}
+
+/// Hands the pieces coming back from the pool (in any order) to the sink in
+/// order, giving the reader a permit for each; returns (and so drops the
+/// permits, which stops the reader) at the end, at a bad piece, or when the
+/// sink stops.
+fn hand_over_in_order<E>(
+    source: &Source,
+    returned: &std::sync::mpsc::Receiver<(usize, Returned)>,
+    permits: std::sync::mpsc::SyncSender<()>,
+    order: &mut InOrder,
+    sink: &mut impl FnMut(&Source, Result<Piece, CorpusError>) -> Result<bool, E>,
+) -> Result<bool, E> {
+    let mut waiting = std::collections::BTreeMap::new();
+    while let Ok((index, piece)) = returned.recv() {
+        waiting.insert(index, piece);
+        while let Some(piece) = waiting.remove(&order.pieces) {
+            match piece {
+                Returned::End => return Ok(true),
+                Returned::Failed(error) => return sink(source, Err(error)),
+                Returned::Piece(piece, last) => {
+                    if !order.hand_over(source, piece, last, sink)? {
+                        return Ok(false);
+                    }
+                    let _ = permits.try_send(());
+                }
+            }
         }
+    }
+    Ok(true)
+}
+
+/// A piece of a big document, extracted, before its place in the document
+/// is known.
+struct Extracted {
+    document: Document,
+    extraction: Extraction,
+    /// Its length in characters.
+    chars: usize,
+}
+
+fn extract_piece(
+    extractor: &Extractor,
+    iri: &oxrdf::NamedNode,
+    text: String,
+    year: Option<i32>,
+) -> Extracted {
+    let document = Document {
+        iri: iri.clone(),
+        text,
+        year,
+    };
+    let extraction = extractor.with_scratch(|scratch| extractor.extract(&document, scratch));
+    let chars = document.text.chars().count();
+    Extracted {
+        document,
+        extraction,
+        chars,
+    }
+}
+
+/// What the pieces of a document handed over so far held: where the next
+/// one's sentences, characters and matches are numbered from.
+#[derive(Default)]
+struct InOrder {
+    pieces: usize,
+    sentences: usize,
+    chars: usize,
+    matches: usize,
+}
+
+impl InOrder {
+    fn hand_over<E>(
+        &mut self,
+        source: &Source,
+        piece: Extracted,
+        last: bool,
+        sink: &mut impl FnMut(&Source, Result<Piece, CorpusError>) -> Result<bool, E>,
+    ) -> Result<bool, E> {
+        let Extracted {
+            document,
+            mut extraction,
+            chars,
+        } = piece;
+        extraction.shift(self.sentences, self.chars);
+        let matches = crate::provenance::matches(&extraction.facts).count();
+        self.sentences += extraction.sentences;
+        self.chars += chars;
+        let piece = Piece {
+            document,
+            extraction,
+            first: self.pieces == 0,
+            last,
+            matches_before: self.matches,
+        };
+        self.matches += matches;
+        self.pieces += 1;
+        sink(source, Ok(piece))
     }
 }
 
@@ -582,6 +693,8 @@ struct Pieces {
     eof: bool,
     /// Bytes handed out before the buffer's first.
     offset: usize,
+    /// The length of the buffer's prefix known to be valid UTF-8.
+    valid: usize,
 }
 
 impl Pieces {
@@ -597,6 +710,7 @@ impl Pieces {
             size,
             eof: false,
             offset: 0,
+            valid: 0,
         })
     }
 
@@ -607,11 +721,11 @@ impl Pieces {
     /// Fills the buffer to `size` bytes (or the end) and returns the length
     /// of its valid UTF-8 prefix (an incomplete last character waits).
     fn fill(&mut self) -> Result<usize, CorpusError> {
-        let mut chunk = vec![0; self.size.max(4096)];
         while !self.eof && self.buffer.len() < self.size {
-            let read = self
-                .file
-                .read(&mut chunk)
+            let want = (self.size - self.buffer.len()) as u64;
+            let read = (&self.file)
+                .take(want)
+                .read_to_end(&mut self.buffer)
                 .map_err(|error| CorpusError::Read {
                     path: self.path.clone(),
                     error,
@@ -619,23 +733,35 @@ impl Pieces {
             if read == 0 {
                 self.eof = true;
             }
-            self.buffer.extend_from_slice(&chunk[..read]);
         }
-        match std::str::from_utf8(&self.buffer) {
-            Ok(_) => Ok(self.buffer.len()),
-            Err(error) if error.error_len().is_none() && !self.eof => Ok(error.valid_up_to()),
-            Err(error) => Err(CorpusError::NotUtf8 {
-                path: self.path.clone(),
-                at: self.offset + error.valid_up_to(),
-            }),
+        // Only the bytes after the valid prefix found last time are checked
+        // (SIMD: the check is a pass over every byte of a big document).
+        match simdutf8::compat::from_utf8(&self.buffer[self.valid..]) {
+            Ok(_) => self.valid = self.buffer.len(),
+            Err(error) if error.error_len().is_none() && !self.eof => {
+                self.valid += error.valid_up_to();
+            }
+            Err(error) => {
+                return Err(CorpusError::NotUtf8 {
+                    path: self.path.clone(),
+                    at: self.offset + self.valid + error.valid_up_to(),
+                });
+            }
         }
+        Ok(self.valid)
+    }
+
+    /// Drops the buffer's first `count` bytes (all valid UTF-8).
+    fn consume(&mut self, count: usize) {
+        self.buffer.drain(..count);
+        self.offset += count;
+        self.valid -= count;
     }
 
     /// For the UTF-8 check: consumes a buffer's worth; false at the end.
     fn next_bytes(&mut self) -> Result<bool, CorpusError> {
         let valid = self.fill()?;
-        self.buffer.drain(..valid);
-        self.offset += valid;
+        self.consume(valid);
         Ok(!self.is_done())
     }
 
@@ -644,7 +770,7 @@ impl Pieces {
         if self.buffer.is_empty() {
             return Ok(None);
         }
-        let text = std::str::from_utf8(&self.buffer[..valid]).expect("checked above");
+        let text = simdutf8::basic::from_utf8(&self.buffer[..valid]).expect("checked above");
         let mut half = text.len() / 2;
         while !text.is_char_boundary(half) {
             half -= 1;
@@ -667,8 +793,7 @@ impl Pieces {
             }
         };
         let piece = text[..cut].to_owned();
-        self.buffer.drain(..cut);
-        self.offset += cut;
+        self.consume(cut);
         Ok(Some(piece))
     }
 }

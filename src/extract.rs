@@ -889,6 +889,61 @@ mod tests {
     }
 
     #[test]
+    fn length_tests_on_repeated_characters_act_as_the_repetitions_bounds() {
+        // `len($a) OP n` on a capture of one character repeated is compiled
+        // into the repetition: the rule finds what the same rule with the
+        // bound written in its pattern finds (the leftmost-longest match whose
+        // capture meets it, not only the one split the pattern prefers).
+        // Where it does not apply (`!=`, a test under `or`), the test runs
+        // after the match, as before.
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let texts: Vec<String> = (0..60)
+            .map(|_| {
+                (0..40)
+                    .map(|_| {
+                        state ^= state << 13;
+                        state ^= state >> 7;
+                        state ^= state << 17;
+                        ['a', 'b', 'x', '字', ' ', '!', '。'][(state % 7) as usize]
+                    })
+                    .collect()
+            })
+            .collect();
+        let rule = |a: &str, b: &str, condition: &str| {
+            extractor(&format!(
+                "rule r = $a:([ab字]{{{a}}}) \" \"? $b:((\"x\" | \"字\"){{{b}}}) \"!\" {condition} \
+                 => ex:s ex:a $a => ex:s ex:b $b\n"
+            ))
+        };
+        let same = |one: &Extractor, other: &Extractor, what: &str| {
+            for text in &texts {
+                assert_eq!(ntriples(one, text), ntriples(other, text), "{what} on {text:?}");
+            }
+        };
+        for (test, a, b) in [
+            ("len($a) > 3", "4,6", "0,7"),
+            ("len($a) >= 2", "2,6", "0,7"),
+            ("len($a) < 3", "1,2", "0,7"),
+            ("len($a) <= 1", "1,1", "0,7"),
+            ("len($a) == 2", "2,2", "0,7"),
+            ("len($b) > 5", "1,6", "6,7"),
+        ] {
+            same(
+                &rule("1,6", "0,7", &format!("where {test}")),
+                &rule(a, b, ""),
+                test,
+            );
+        }
+        for test in ["len($a) != 2", "len($a) > 20"] {
+            same(
+                &rule("1,6", "0,7", &format!("where {test}")),
+                &rule("1,6", "0,7", &format!("where {test} or {test}")),
+                test,
+            );
+        }
+    }
+
+    #[test]
     fn a_big_lexicon_matches_as_a_small_one_does() {
         // The same names, once as a lexicon past BIG_LEXICON (matched through
         // its stand-in and a lookup) and once as a small one (an alternation):

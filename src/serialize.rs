@@ -214,7 +214,17 @@ struct JsonFact<'a> {
     end: usize,
     rule: &'a str,
     text: &'a str,
-    mentions: Vec<JsonMention<'a>>,
+    mentions: JsonMentions<'a>,
+}
+
+/// A match's mentions, written as a JSON array as they are (no list made
+/// for each fact).
+struct JsonMentions<'a>(&'a [crate::extract::Mention]);
+
+impl Serialize for JsonMentions<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.iter().map(JsonMention::new))
+    }
 }
 
 /// A capture of the match, in a fact's JSON line (and `--mentions`).
@@ -303,12 +313,7 @@ impl<'a> JsonFact<'a> {
             end: fact.provenance.end,
             rule: &fact.provenance.rule,
             text: &fact.provenance.text,
-            mentions: fact
-                .provenance
-                .mentions
-                .iter()
-                .map(JsonMention::new)
-                .collect(),
+            mentions: JsonMentions(&fact.provenance.mentions),
         }
     }
 }

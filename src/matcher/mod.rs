@@ -17,6 +17,7 @@
 //! per sentence is bounded.
 
 mod hir;
+mod lengths;
 mod trigger;
 
 use std::collections::HashMap;
@@ -247,71 +248,19 @@ impl Matcher {
             })
             .collect();
         let ignore_case = rules.lexicons.iter().map(|l| l.ignore_case).collect();
-        for (index, rule) in rules.rules.iter().enumerate() {
-            let what = || format!("rule `{}`", rule.name);
-            let origin = Some(rule.origin);
-            let mut builder = hir::HirBuilder::new(rules);
-            let hir = builder.build(&rule.pattern);
-            let groups = builder.groups;
-            let find = meta_regex(&hir).map_err(|message| CompileError {
-                what: what(),
-                message,
-                origin,
-            })?;
-            let exact_hir = Hir::concat(vec![hir.clone(), Hir::look(Look::End)]);
-            let exact = Splitter::new(exact_hir).map_err(|message| CompileError {
-                what: what(),
-                message,
-                origin,
-            })?;
-            let exact_inside = match hir::without_end(&hir) {
-                Some(inside) => Some(
-                    Splitter::new(Hir::concat(vec![inside, Hir::look(Look::End)])).map_err(
-                        |message| CompileError {
-                            what: what(),
-                            message,
-                            origin,
-                        },
-                    )?,
-                ),
-                None => None,
-            };
-            let longest = longest_dfa(&hir).map_err(|message| CompileError {
-                what: what(),
-                message,
-                origin,
-            })?;
-            let longest_words = if hir.properties().look_set().contains_word_unicode() {
-                Some(longest_pikevm(&hir).map_err(|message| CompileError {
-                    what: what(),
-                    message,
-                    origin,
-                })?)
-            } else {
-                None
-            };
-            let constraints =
-                compile_constraints(rules, &rule.constraints).map_err(|message| CompileError {
-                    what: what(),
-                    message,
-                    origin,
-                })?;
-            let capture_names = rule
-                .captures
-                .iter()
-                .map(|capture| capture.name.clone())
-                .collect();
-            compiled.push(CompiledRule {
-                find,
-                exact,
-                exact_inside,
-                longest,
-                longest_words,
-                groups,
-                capture_names,
-                constraints,
-            });
-            let sets = trigger::trigger_sets(rule, rules);
+        use rayon::prelude::*;
+        let rule_parts: Vec<(CompiledRule, Vec<Vec<String>>)> = rules
+            .rules
+            .par_iter()
+            .map(|rule| compile_rule(rules, rule))
+            .collect::<Vec<_>>()
+            .into_iter()
+            // The first rule that fails is the one reported.
+            .collect::<Result<_, _>>()?;
+        for (index, (rule, sets)) in rule_parts.into_iter().enumerate() {
+            compiled.push(rule);
+            let what = || format!("rule `{}`", rules.rules[index].name);
+            let origin = Some(rules.rules[index].origin);
             if sets.is_empty() {
                 untriggered.push(index);
             }
@@ -890,6 +839,77 @@ fn holds_a_name(names: &fst::Set<Vec<u8>>, text: &str) -> bool {
     false
 }
 
+/// Compiles one rule, with its trigger sets (rules compile in parallel).
+fn compile_rule(
+    rules: &RuleSet,
+    rule: &crate::rules::Rule,
+) -> Result<(CompiledRule, Vec<Vec<String>>), CompileError> {
+    let what = || format!("rule `{}`", rule.name);
+    let origin = Some(rule.origin);
+    let mut builder = hir::HirBuilder::new(rules);
+    let tightened = lengths::pattern_with_lengths(rule);
+    let hir = builder.build(tightened.as_ref().unwrap_or(&rule.pattern));
+    let groups = builder.groups;
+    let find = meta_regex(&hir).map_err(|message| CompileError {
+        what: what(),
+        message,
+        origin,
+    })?;
+    let exact_hir = Hir::concat(vec![hir.clone(), Hir::look(Look::End)]);
+    let exact = Splitter::new(exact_hir).map_err(|message| CompileError {
+        what: what(),
+        message,
+        origin,
+    })?;
+    let exact_inside = match hir::without_end(&hir) {
+        Some(inside) => Some(
+            Splitter::new(Hir::concat(vec![inside, Hir::look(Look::End)])).map_err(
+                |message| CompileError {
+                    what: what(),
+                    message,
+                    origin,
+                },
+            )?,
+        ),
+        None => None,
+    };
+    let longest = longest_dfa(&hir).map_err(|message| CompileError {
+        what: what(),
+        message,
+        origin,
+    })?;
+    let longest_words = if hir.properties().look_set().contains_word_unicode() {
+        Some(longest_pikevm(&hir).map_err(|message| CompileError {
+            what: what(),
+            message,
+            origin,
+        })?)
+    } else {
+        None
+    };
+    let constraints =
+        compile_constraints(rules, &rule.constraints).map_err(|message| CompileError {
+            what: what(),
+            message,
+            origin,
+        })?;
+    let capture_names = rule
+        .captures
+        .iter()
+        .map(|capture| capture.name.clone())
+        .collect();
+    Ok((CompiledRule {
+        find,
+        exact,
+        exact_inside,
+        longest,
+        longest_words,
+        groups,
+        capture_names,
+        constraints,
+    }, trigger::trigger_sets(rule, rules)))
+}
+
 fn next_char(text: &str, at: usize) -> usize {
     text[at..]
         .chars()
@@ -902,6 +922,7 @@ fn meta_regex(hir: &Hir) -> Result<Regex, String> {
         .configure(
             Regex::config()
                 .backtrack(false)
+                .hybrid_cache_capacity(16 << 20)
                 .nfa_size_limit(Some(64 << 20)),
         )
         .build_from_hir(hir)
