@@ -122,8 +122,9 @@ pub struct Provenance {
     pub end: usize,
     /// The rule's name.
     pub rule: Arc<str>,
-    /// The matched text, as in the original.
-    pub text: String,
+    /// The matched text, as in the original (shared by every fact of the
+    /// match).
+    pub text: Arc<str>,
     /// The whole sentence, as in the original.
     pub sentence_text: Arc<str>,
     /// The sentence's first character in the original text.
@@ -497,7 +498,7 @@ impl Extractor {
             start: chars.count(original_start),
             end: chars.count(original_end),
             rule: self.rule_names[found.rule].clone(),
-            text: document.text[original_start..original_end].to_owned(),
+            text: Arc::from(&document.text[original_start..original_end]),
             sentence_text: Arc::from(&document.text[sentence_original]),
             mentions: if self.with_mentions {
                 self.mentions(document, normalized, sentence_range, found, chars)
@@ -507,29 +508,29 @@ impl Extractor {
         };
         let mut facts = Vec::new();
         let mut typed: Vec<(usize, NamedNode, String)> = Vec::new();
+        // Entities become nodes only if the template makes its triple.
+        let mut nodes = Vec::new();
         for template in &rule.templates {
-            let mut terms = Vec::with_capacity(3);
-            // Entities become nodes only if the template makes its triple.
-            let mut nodes = Vec::new();
-            for term in [&template.subject, &template.predicate, &template.object] {
-                match self.term(term, found, text, document.year, &mut nodes) {
-                    Some(term) => terms.push(term),
-                    None => break,
-                }
-            }
-            let [subject, predicate, object] = terms.as_slice() else {
+            nodes.clear();
+            let mut term = |term| self.term(term, found, text, document.year, &mut nodes);
+            let Some(subject) = term(&template.subject) else {
                 continue;
             };
-            let (Some(subject), Term::NamedNode(predicate)) = (as_subject(subject), predicate)
-            else {
+            let Some(Term::NamedNode(predicate)) = term(&template.predicate) else {
                 continue;
             };
-            for node in nodes {
+            let Some(object) = term(&template.object) else {
+                continue;
+            };
+            let Some(subject) = as_subject(subject) else {
+                continue;
+            };
+            for node in nodes.drain(..) {
                 if !typed.contains(&node) {
                     typed.push(node);
                 }
             }
-            let triple = Triple::new(subject, predicate.clone(), object.clone());
+            let triple = Triple::new(subject, predicate, object);
             facts.push(Fact {
                 triple,
                 provenance: provenance.clone(),
@@ -556,9 +557,20 @@ impl Extractor {
                 provenance: provenance.clone(),
             });
         }
-        let mut seen = std::collections::HashSet::new();
-        facts.retain(|fact| seen.insert(fact.triple.clone()));
-        facts
+        // A match's triples once each: a few, compared in place (no copies
+        // to hash).
+        if facts.len() > 64 {
+            let mut seen = std::collections::HashSet::new();
+            facts.retain(|fact| seen.insert(fact.triple.clone()));
+            return facts;
+        }
+        let mut unique: Vec<Fact> = Vec::with_capacity(facts.len());
+        for fact in facts {
+            if !unique.iter().any(|kept| kept.triple == fact.triple) {
+                unique.push(fact);
+            }
+        }
+        unique
     }
 
     /// What each bound capture of `found` holds, with original offsets.
@@ -771,10 +783,10 @@ fn literal(text: &str, output: &LiteralOutput, year: Option<i32>) -> Option<Lite
     })
 }
 
-fn as_subject(term: &Term) -> Option<oxrdf::NamedOrBlankNode> {
+fn as_subject(term: Term) -> Option<oxrdf::NamedOrBlankNode> {
     match term {
-        Term::NamedNode(node) => Some(node.clone().into()),
-        Term::BlankNode(node) => Some(node.clone().into()),
+        Term::NamedNode(node) => Some(node.into()),
+        Term::BlankNode(node) => Some(node.into()),
         _ => None,
     }
 }
@@ -841,7 +853,7 @@ mod tests {
         let extraction = extractor.extract(&document, &mut extractor.scratch());
         let fact = &extraction.facts[0];
         assert_eq!(fact.provenance.sentence, 1);
-        assert_eq!(fact.provenance.text, "４６名党员突击队");
+        assert_eq!(&*fact.provenance.text, "４６名党员突击队");
         let chars: Vec<char> = text.chars().collect();
         let span: String = chars[fact.provenance.start..fact.provenance.end]
             .iter()

@@ -145,7 +145,7 @@ pub fn document_quads<E>(
         describe(vocab::term::END, integer(first.end).into())?;
         describe(
             vocab::term::TEXT,
-            Literal::new_simple_literal(&first.text).into(),
+            Literal::new_simple_literal(&*first.text).into(),
         )?;
         // Matches come in document order, so a sentence's matches are adjacent.
         if sentence_written != first.sentence {

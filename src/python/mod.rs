@@ -232,7 +232,7 @@ impl Fact {
             sentence: provenance.sentence,
             start: provenance.start,
             end: provenance.end,
-            text: provenance.text.clone(),
+            text: provenance.text.to_string(),
             sentence_text: provenance.sentence_text.to_string(),
             sentence_start: provenance.sentence_start,
             mentions: provenance.mentions.iter().map(Mention::from).collect(),
