@@ -892,7 +892,7 @@ mod tests {
         let chars: Vec<char> = document.chars().collect();
         for fact in &streamed {
             let p = &fact.provenance;
-            assert_eq!(chars[p.start..p.end].iter().collect::<String>(), p.text);
+            assert_eq!(chars[p.start..p.end].iter().collect::<String>(), &*p.text);
         }
         let one = Piece {
             document: Document::new("big.txt", String::new(), None),
