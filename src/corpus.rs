@@ -530,7 +530,9 @@ fn stream_document<E>(
     let (done_tx, done_rx) = std::sync::mpsc::channel();
     let (permit_tx, permit_rx) = std::sync::mpsc::sync_channel::<()>(window);
     for _ in 0..window {
-        permit_tx.send(()).expect("the channel has room for every permit");
+        permit_tx
+            .send(())
+            .expect("the channel has room for every permit");
     }
     let iri = &iri;
     std::thread::scope(|threads| {

@@ -929,7 +929,11 @@ mod tests {
         };
         let same = |one: &Extractor, other: &Extractor, what: &str| {
             for text in &texts {
-                assert_eq!(ntriples(one, text), ntriples(other, text), "{what} on {text:?}");
+                assert_eq!(
+                    ntriples(one, text),
+                    ntriples(other, text),
+                    "{what} on {text:?}"
+                );
             }
         };
         for (test, a, b) in [
@@ -952,6 +956,31 @@ mod tests {
                 &rule("1,6", "0,7", &format!("where {test} or {test}")),
                 test,
             );
+        }
+    }
+
+    #[test]
+    fn wide_repetitions_find_what_open_ones_do_on_shorter_text() {
+        // Starts are found with wide repetitions left open (`C{2,150}` as
+        // `C+`) and then checked with the exact pattern: on text shorter than
+        // the bound, the two rules must find the same facts.
+        let rule = |bound: &str| {
+            extractor(&format!(
+                "rule r = $a:([ab]{{{bound}}}) \"x\" $b:(\"y\"{{0,120}}) => ex:s ex:a $a => ex:s ex:b $b\n"
+            ))
+        };
+        let (wide, open) = (rule("2,150"), rule("2,"));
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        for _ in 0..200 {
+            let text: String = (0..60)
+                .map(|_| {
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    ['a', 'b', 'x', 'y', 'y', '。'][(state % 6) as usize]
+                })
+                .collect();
+            assert_eq!(ntriples(&wide, &text), ntriples(&open, &text), "{text:?}");
         }
     }
 

@@ -260,3 +260,54 @@ pub(crate) fn without_end(hir: &Hir) -> Option<Hir> {
     }
     has_end(hir).then(|| rewrite(hir))
 }
+
+/// Repetitions with more than this many rounds are left open in the
+/// automaton that finds where matches start (see [`relaxed`]).
+const RELAX_ROUNDS: u32 = 100;
+
+/// `hir` with each repetition of more than [`RELAX_ROUNDS`] rounds made
+/// open (`C{991,1000}` → `C+`), captures dropped; `None` when it has none.
+/// It matches wherever `hir` does and more, so its leftmost match never
+/// starts after `hir`'s: the matcher finds starts with it and checks each
+/// with the exact automaton. A DFA counts the rounds of a wide repetition in
+/// its states (thousands, each a set of thousands of NFA states, so the lazy
+/// DFA's cache overflows and the search falls back to a PikeVM that steps
+/// every copy at every byte); the open one has a few states.
+pub(crate) fn relaxed(hir: &Hir) -> Option<Hir> {
+    fn wide(hir: &Hir) -> bool {
+        match hir.kind() {
+            HirKind::Repetition(repetition) => {
+                repetition.max.is_some_and(|max| max > RELAX_ROUNDS)
+                    || repetition.min > RELAX_ROUNDS
+                    || wide(&repetition.sub)
+            }
+            HirKind::Capture(capture) => wide(&capture.sub),
+            HirKind::Concat(parts) | HirKind::Alternation(parts) => parts.iter().any(wide),
+            _ => false,
+        }
+    }
+    fn rewrite(hir: &Hir) -> Hir {
+        match hir.kind() {
+            HirKind::Repetition(repetition) => {
+                let sub = Box::new(rewrite(&repetition.sub));
+                let open = repetition.max.is_some_and(|max| max > RELAX_ROUNDS)
+                    || repetition.min > RELAX_ROUNDS;
+                Hir::repetition(regex_syntax::hir::Repetition {
+                    min: if open {
+                        repetition.min.min(1)
+                    } else {
+                        repetition.min
+                    },
+                    max: if open { None } else { repetition.max },
+                    sub,
+                    ..repetition.clone()
+                })
+            }
+            HirKind::Capture(capture) => rewrite(&capture.sub),
+            HirKind::Concat(parts) => Hir::concat(parts.iter().map(rewrite).collect()),
+            HirKind::Alternation(parts) => Hir::alternation(parts.iter().map(rewrite).collect()),
+            _ => hir.clone(),
+        }
+    }
+    wide(hir).then(|| rewrite(hir))
+}

@@ -42,17 +42,28 @@ pub(super) fn pattern_with_lengths(rule: &Rule) -> Option<Pattern> {
 /// Tightens the captures of `bounds` in `pattern` that hold one character
 /// repeated, outside any repetition (a repeated capture keeps its last
 /// round, which its test alone sees); whether any changed.
-fn tighten(pattern: &mut Pattern, bounds: &[(CaptureId, u32, Option<u32>)], repeated: bool) -> bool {
+fn tighten(
+    pattern: &mut Pattern,
+    bounds: &[(CaptureId, u32, Option<u32>)],
+    repeated: bool,
+) -> bool {
     match pattern {
-        Pattern::Concat(parts) | Pattern::Alternation(parts) => parts
-            .iter_mut()
-            .fold(false, |changed, part| tighten(part, bounds, repeated) | changed),
+        Pattern::Concat(parts) | Pattern::Alternation(parts) => {
+            parts.iter_mut().fold(false, |changed, part| {
+                tighten(part, bounds, repeated) | changed
+            })
+        }
         Pattern::Repeat { inner, .. } => tighten(inner, bounds, true),
         Pattern::Capture { capture, inner } => {
             let mut changed = false;
             if !repeated {
                 for (_, least, most) in bounds.iter().filter(|(id, ..)| id == capture) {
-                    if let Pattern::Repeat { inner: one, min, max } = inner.as_mut() {
+                    if let Pattern::Repeat {
+                        inner: one,
+                        min,
+                        max,
+                    } = inner.as_mut()
+                    {
                         if one_character(one) {
                             let new_min = (*min).max(*least);
                             let new_max = match (*max, *most) {

@@ -18,6 +18,7 @@
 
 mod hir;
 mod lengths;
+mod runs;
 mod trigger;
 
 use std::collections::HashMap;
@@ -28,7 +29,7 @@ use regex_automata::hybrid::dfa::{Cache as DfaCache, DFA};
 use regex_automata::meta::{self, Regex};
 use regex_automata::nfa::thompson::backtrack::{self, BoundedBacktracker};
 use regex_automata::nfa::thompson::{self, pikevm, pikevm::PikeVM};
-use regex_automata::util::captures::Captures;
+use regex_automata::util::captures::{Captures, GroupInfo};
 use regex_automata::{Anchored, Input, MatchKind};
 use regex_syntax::hir::{Hir, Look};
 
@@ -73,7 +74,8 @@ pub struct Matcher {
 
 #[derive(Debug)]
 struct CompiledRule {
-    /// Leftmost-first search with captures.
+    /// Leftmost-first search for where matches start (it may find starts
+    /// where no match starts: see `hir::relaxed`).
     find: Regex,
     /// The same pattern followed by `\z`, to assign captures to a match of known end.
     exact: Splitter,
@@ -850,10 +852,13 @@ fn compile_rule(
     let tightened = lengths::pattern_with_lengths(rule);
     let hir = builder.build(tightened.as_ref().unwrap_or(&rule.pattern));
     let groups = builder.groups;
-    let find = meta_regex(&hir).map_err(|message| CompileError {
-        what: what(),
-        message,
-        origin,
+    // Where matches start; with wide repetitions left open (`hir::relaxed`).
+    let find = meta_regex(hir::relaxed(&hir).as_ref().unwrap_or(&hir)).map_err(|message| {
+        CompileError {
+            what: what(),
+            message,
+            origin,
+        }
     })?;
     let exact_hir = Hir::concat(vec![hir.clone(), Hir::look(Look::End)]);
     let exact = Splitter::new(exact_hir).map_err(|message| CompileError {
@@ -863,13 +868,13 @@ fn compile_rule(
     })?;
     let exact_inside = match hir::without_end(&hir) {
         Some(inside) => Some(
-            Splitter::new(Hir::concat(vec![inside, Hir::look(Look::End)])).map_err(
-                |message| CompileError {
+            Splitter::new(Hir::concat(vec![inside, Hir::look(Look::End)])).map_err(|message| {
+                CompileError {
                     what: what(),
                     message,
                     origin,
-                },
-            )?,
+                }
+            })?,
         ),
         None => None,
     };
@@ -898,16 +903,19 @@ fn compile_rule(
         .iter()
         .map(|capture| capture.name.clone())
         .collect();
-    Ok((CompiledRule {
-        find,
-        exact,
-        exact_inside,
-        longest,
-        longest_words,
-        groups,
-        capture_names,
-        constraints,
-    }, trigger::trigger_sets(rule, rules)))
+    Ok((
+        CompiledRule {
+            find,
+            exact,
+            exact_inside,
+            longest,
+            longest_words,
+            groups,
+            capture_names,
+            constraints,
+        },
+        trigger::trigger_sets(rule, rules),
+    ))
 }
 
 fn next_char(text: &str, at: usize) -> usize {
@@ -929,26 +937,34 @@ fn meta_regex(hir: &Hir) -> Result<Regex, String> {
         .map_err(|error| error.to_string())
 }
 
-/// Assigns the captures of a match whose span is known. A bounded
+/// Assigns the captures of a match whose span is known. For a pattern that
+/// is a row of characters repeated, by counting rounds (see [`runs`]): an NFA
+/// would hold a copy of the class for every round. Otherwise a bounded
 /// backtracker, when the match is short enough for its visited set: it
 /// follows the preferred path first, so a greedy split costs about the match's
-/// length (a PikeVM steps every NFA state at every byte: `$a:(\p{Han}{1,1000})
-/// $b:(\p{Han}{1,1000})` is two thousand states). Otherwise the meta regex
-/// (a PikeVM). Both are leftmost-first, so they split alike, and both are
-/// linear: the backtracker visits each (state, position) pair at most once.
-/// The backtracker is built the first time the rule needs a split.
+/// length; else the meta regex (a PikeVM, which steps every NFA state at every
+/// byte). All three split leftmost-first, alike, and all are linear: the
+/// backtracker visits each (state, position) pair at most once, the row
+/// fills a table of items × characters. The backtracker is built the first
+/// time the rule needs a split.
 #[derive(Debug)]
-struct Splitter {
-    meta: Regex,
-    hir: Hir,
-    backtrack: std::sync::OnceLock<Option<BoundedBacktracker>>,
+enum Splitter {
+    Runs {
+        runs: runs::Runs,
+        groups: GroupInfo,
+    },
+    Automata {
+        meta: Regex,
+        hir: Hir,
+        backtrack: std::sync::OnceLock<Option<BoundedBacktracker>>,
+    },
 }
 
 /// A thread's caches for one [`Splitter`].
 #[derive(Debug)]
 struct SplitCache {
-    meta: meta::Cache,
-    meta_captures: Captures,
+    captures: Captures,
+    meta: Option<meta::Cache>,
     backtrack: Option<(backtrack::Cache, Captures)>,
 }
 
@@ -958,7 +974,13 @@ const BACKTRACK_VISITED_BYTES: usize = 1 << 20;
 
 impl Splitter {
     fn new(hir: Hir) -> Result<Splitter, String> {
-        Ok(Splitter {
+        if let Some(runs) = runs::Runs::new(&hir) {
+            let groups = vec![None::<&str>; hir.properties().explicit_captures_len() + 1];
+            if let Ok(groups) = GroupInfo::new([groups]) {
+                return Ok(Splitter::Runs { runs, groups });
+            }
+        }
+        Ok(Splitter::Automata {
             meta: meta_regex(&hir)?,
             hir,
             backtrack: std::sync::OnceLock::new(),
@@ -966,19 +988,40 @@ impl Splitter {
     }
 
     fn cache(&self) -> SplitCache {
-        SplitCache {
-            meta: self.meta.create_cache(),
-            meta_captures: self.meta.create_captures(),
-            backtrack: None,
+        match self {
+            Splitter::Runs { groups, .. } => SplitCache {
+                captures: Captures::all(groups.clone()),
+                meta: None,
+                backtrack: None,
+            },
+            Splitter::Automata { meta, .. } => SplitCache {
+                captures: meta.create_captures(),
+                meta: Some(meta.create_cache()),
+                backtrack: None,
+            },
         }
     }
 
-    fn backtracker(&self) -> Option<&BoundedBacktracker> {
-        self.backtrack
+    /// The captures of the anchored match of `input` (none found: not a match).
+    fn split<'c>(&self, cache: &'c mut SplitCache, input: &Input<'_>) -> &'c Captures {
+        let (meta, hir, backtrack) = match self {
+            Splitter::Runs { runs, .. } => {
+                let haystack = simdutf8::basic::from_utf8(input.haystack())
+                    .expect("the matcher searches text");
+                runs.split(haystack, input.get_span().range(), &mut cache.captures);
+                return &cache.captures;
+            }
+            Splitter::Automata {
+                meta,
+                hir,
+                backtrack,
+            } => (meta, hir, backtrack),
+        };
+        let backtracker = backtrack
             .get_or_init(|| {
                 let nfa = thompson::Compiler::new()
                     .configure(thompson::Config::new().nfa_size_limit(Some(64 << 20)))
-                    .build_from_hir(&self.hir)
+                    .build_from_hir(hir)
                     .ok()?;
                 BoundedBacktracker::builder()
                     .configure(
@@ -987,12 +1030,8 @@ impl Splitter {
                     .build_from_nfa(nfa)
                     .ok()
             })
-            .as_ref()
-    }
-
-    /// The captures of the anchored match of `input` (none found: not a match).
-    fn split<'c>(&self, cache: &'c mut SplitCache, input: &Input<'_>) -> &'c Captures {
-        if let Some(backtracker) = self.backtracker() {
+            .as_ref();
+        if let Some(backtracker) = backtracker {
             if input.get_span().len() <= backtracker.max_haystack_len() {
                 let (bt_cache, captures) = cache.backtrack.get_or_insert_with(|| {
                     (backtracker.create_cache(), backtracker.create_captures())
@@ -1002,9 +1041,9 @@ impl Splitter {
                 }
             }
         }
-        self.meta
-            .search_captures_with(&mut cache.meta, input, &mut cache.meta_captures);
-        &cache.meta_captures
+        let meta_cache = cache.meta.as_mut().expect("made with the meta regex");
+        meta.search_captures_with(meta_cache, input, &mut cache.captures);
+        &cache.captures
     }
 }
 

@@ -175,7 +175,7 @@ mod tests {
     }
 
     /// The character-at-a-time normaliser the run-copying one replaced.
-        fn reference(original: &str) -> Normalized {
+    fn reference(original: &str) -> Normalized {
         let mut text = String::with_capacity(original.len());
         let mut checkpoints = Vec::new();
         let mut chars = original.char_indices().peekable();

@@ -205,7 +205,7 @@ mod tests {
     }
 
     /// The character-at-a-time splitter the byte-skipping one replaced.
-        fn reference(text: &str) -> Vec<Range<usize>> {
+    fn reference(text: &str) -> Vec<Range<usize>> {
         let mut sentences = Vec::new();
         let mut start = 0;
         let bytes = text.as_bytes();
@@ -259,8 +259,32 @@ mod tests {
     #[test]
     fn skipping_bytes_splits_as_reading_characters_does() {
         let alphabet = [
-            "字", "字字字字字字字字字字", "a", "Dr", " ", "\n", "\r", "。", "！", "？", "；", "!", "?",
-            ";", ".", "1", "”", "」", "）", ")", "、", "，", "\u{3000}", "é", "💡", "ab ",
+            "字",
+            "字字字字字字字字字字",
+            "a",
+            "Dr",
+            " ",
+            "\n",
+            "\r",
+            "。",
+            "！",
+            "？",
+            "；",
+            "!",
+            "?",
+            ";",
+            ".",
+            "1",
+            "”",
+            "」",
+            "）",
+            ")",
+            "、",
+            "，",
+            "\u{3000}",
+            "é",
+            "💡",
+            "ab ",
         ];
         let mut state = 0x2545_f491_4f6c_dd1du64;
         for round in 0..3000 {
