@@ -106,15 +106,28 @@ impl<'a> HirBuilder<'a> {
     fn lexicon(&mut self, id: LexiconId) -> Hir {
         let lexicon = &self.rules.lexicons[id.0];
         if self.with_groups && lexicon.entries.len() > BIG_LEXICON {
-            let mut chars = std::collections::BTreeSet::new();
+            // The characters of the entries, as a bit per code point.
+            let mut seen = vec![0u64; (char::MAX as usize >> 6) + 1];
             let (mut shortest, mut longest) = (u32::MAX, 0);
             for entry in &lexicon.entries {
                 let text = normalize_str(&entry.text);
                 let count = text.chars().count() as u32;
                 shortest = shortest.min(count);
                 longest = longest.max(count);
-                chars.extend(text.chars());
+                for c in text.chars() {
+                    seen[c as usize >> 6] |= 1 << (c as usize & 63);
+                }
             }
+            let mut chars: Vec<char> = seen
+                .iter()
+                .enumerate()
+                .filter(|(_, bits)| **bits != 0)
+                .flat_map(|(word, bits)| {
+                    (0..64)
+                        .filter(move |bit| bits & (1 << bit) != 0)
+                        .filter_map(move |bit| char::from_u32((word << 6 | bit) as u32))
+                })
+                .collect();
             if lexicon.ignore_case {
                 let mut cased =
                     ClassUnicode::new(chars.iter().map(|&c| ClassUnicodeRange::new(c, c)));

@@ -42,6 +42,11 @@ use crate::rules::{
 use crate::syntax::ast::{Compare, Side};
 use crate::text::normalize_str;
 
+/// A lexicon's entries by their normalised text: looked up for every
+/// candidate of a big lexicon's stand-in, so hashed with foldhash (fast, not
+/// keyed against floods: the keys are the rule author's).
+type LexiconEntries = HashMap<String, EntryTarget, foldhash::fast::FixedState>;
+
 /// A rule set compiled for matching.
 #[derive(Debug)]
 pub struct Matcher {
@@ -58,12 +63,12 @@ pub struct Matcher {
     untriggered: Vec<usize>,
     /// Rules triggered by big lexicons' names: for each, an automaton of the
     /// names of each of its trigger sets.
-    big_triggers: Vec<(usize, Vec<fst::Set<Vec<u8>>>)>,
+    big_triggers: Vec<(usize, Vec<Names>)>,
     /// For each rule, its trigger sets (for `kgrep try`).
     rule_triggers: Vec<Vec<Vec<String>>>,
     /// Lexicon entries, normalised (lower-cased for `ignore case`), for
     /// lookups.
-    lexicon_entries: Vec<HashMap<String, EntryTarget>>,
+    lexicon_entries: Vec<LexiconEntries>,
     /// By lexicon: `ignore case`.
     ignore_case: Vec<bool>,
     /// Entity constraints, compiled.
@@ -227,7 +232,7 @@ impl Matcher {
         let mut untriggered = Vec::new();
         let mut rule_triggers = Vec::new();
         let mut big_triggers = Vec::new();
-        let lexicon_entries: Vec<HashMap<String, EntryTarget>> = rules
+        let lexicon_entries: Vec<LexiconEntries> = rules
             .lexicons
             .iter()
             .map(|lexicon| {
@@ -261,28 +266,16 @@ impl Matcher {
             .collect::<Result<_, _>>()?;
         for (index, (rule, sets)) in rule_parts.into_iter().enumerate() {
             compiled.push(rule);
-            let what = || format!("rule `{}`", rules.rules[index].name);
-            let origin = Some(rules.rules[index].origin);
             if sets.is_empty() {
                 untriggered.push(index);
             }
             full_masks.push(((1u16 << sets.len()) - 1) as u8);
             if sets.iter().any(|set| set.len() > trigger::MAX_TRIGGERS) {
                 // A big lexicon's names (then all its sets are such: see
-                // `trigger::best`): a finite-state automaton each, which builds
-                // in a second for a million names where Aho–Corasick takes ten.
-                let automata = sets
-                    .iter()
-                    // Trigger sets come sorted and without repeats (`trigger`).
-                    .map(|set| fst::Set::from_iter(set.iter().map(String::as_str)))
-                    .collect::<Result<Vec<_>, _>>()
-                    .map_err(|error| CompileError {
-                        what: what(),
-                        message: error.to_string(),
-                        origin,
-                    })?;
-                big_triggers.push((index, automata));
+                // `trigger::best`).
+                let automata = sets.iter().map(|set| Names::new(set)).collect();
                 rule_triggers.push(sets);
+                big_triggers.push((index, automata));
                 continue;
             }
             rule_triggers.push(sets.clone());
@@ -402,7 +395,7 @@ impl Matcher {
         for (rule, automata) in &self.big_triggers {
             for (index, range) in sentences.iter().enumerate() {
                 let sentence = &text[range.clone()];
-                if automata.iter().all(|names| holds_a_name(names, sentence)) {
+                if automata.iter().all(|names| names.found_in(sentence)) {
                     candidates[index].push(*rule);
                 }
             }
@@ -821,24 +814,85 @@ fn strip_quotes(text: &str) -> String {
         .collect()
 }
 
-/// Whether `text` holds one of `names`: the automaton walked from each
-/// character (a few steps each: it stops where no name goes on).
-fn holds_a_name(names: &fst::Set<Vec<u8>>, text: &str) -> bool {
-    let automaton = names.as_fst();
-    let bytes = text.as_bytes();
-    for start in (0..bytes.len()).filter(|&at| text.is_char_boundary(at)) {
-        let mut node = automaton.root();
-        for &byte in &bytes[start..] {
-            let Some(next) = node.find_input(byte) else {
-                break;
-            };
-            node = automaton.node(node.transition(next).addr);
-            if node.is_final() {
-                return true;
+/// A big lexicon's names as a trigger: the names in a hash set, and a filter
+/// of their first two characters, so that the set is asked only where a name
+/// may start (then once for each length a name has). Neither Aho–Corasick
+/// (ten seconds and a gigabyte for a million names) nor a finite-state
+/// automaton (over a second) builds as fast.
+#[derive(Debug)]
+struct Names {
+    names: std::collections::HashSet<String, foldhash::fast::FixedState>,
+    /// The fewest and the most characters a name has.
+    shortest: usize,
+    longest: usize,
+    /// A bit per hash of a name's first two characters; `None` when a name
+    /// is one character.
+    starts: Option<Vec<u64>>,
+}
+
+/// Bits of the filter of [`Names`]: a 2 MB table, mostly empty for a
+/// million names.
+const NAME_START_BITS: u32 = 24;
+
+impl Names {
+    fn new(names: &[String]) -> Names {
+        let mut starts = Some(vec![0u64; 1 << (NAME_START_BITS - 6)]);
+        let (mut shortest, mut longest) = (usize::MAX, 0);
+        for name in names {
+            let count = name.chars().count();
+            (shortest, longest) = (shortest.min(count), longest.max(count));
+            let mut chars = name.chars();
+            match (chars.next(), chars.next(), &mut starts) {
+                (Some(first), Some(second), Some(bits)) => {
+                    let at = start_hash(first, second);
+                    bits[at >> 6] |= 1 << (at & 63);
+                }
+                _ => starts = None,
             }
         }
+        Names {
+            names: {
+                let mut set = std::collections::HashSet::with_capacity_and_hasher(
+                    names.len(),
+                    foldhash::fast::FixedState::default(),
+                );
+                set.extend(names.iter().cloned());
+                set
+            },
+            shortest,
+            longest,
+            starts,
+        }
     }
-    false
+
+    /// Whether `text` holds one of the names.
+    fn found_in(&self, text: &str) -> bool {
+        let mut chars = text.char_indices().peekable();
+        while let Some((start, first)) = chars.next() {
+            if let (Some(bits), Some(&(_, second))) = (&self.starts, chars.peek()) {
+                let at = start_hash(first, second);
+                if bits[at >> 6] & (1 << (at & 63)) == 0 {
+                    continue;
+                }
+            }
+            let ends = text[start..]
+                .char_indices()
+                .skip(1)
+                .map(|(at, _)| start + at)
+                .chain([text.len()]);
+            for (count, end) in (1..=self.longest).zip(ends) {
+                if count >= self.shortest && self.names.contains(&text[start..end]) {
+                    return true;
+                }
+            }
+        }
+        false
+    }
+}
+
+fn start_hash(first: char, second: char) -> usize {
+    let key = (u64::from(first) << 21 | u64::from(second)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    (key >> (64 - NAME_START_BITS)) as usize
 }
 
 /// Compiles one rule, with its trigger sets (rules compile in parallel).
