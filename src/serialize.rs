@@ -220,78 +220,76 @@ impl JsonLines {
     }
 
     fn write(&self, out: &mut impl Write, fact: &Fact) -> io::Result<()> {
-        let subject: TermRef<'_> = match fact.triple.subject.as_ref() {
-            oxrdf::NamedOrBlankNodeRef::NamedNode(node) => node.into(),
-            oxrdf::NamedOrBlankNodeRef::BlankNode(node) => node.into(),
-        };
         let provenance = &fact.provenance;
         out.write_all(b"{\"document\":")?;
         out.write_all(&self.document)?;
         out.write_all(b",\"subject\":")?;
-        json_term(out, &JsonTerm::new(subject))?;
+        json_term(out, &JsonTerm::new(subject_ref(&fact.triple)))?;
         out.write_all(b",\"predicate\":")?;
         json_term(out, &JsonTerm::new(fact.triple.predicate.as_ref().into()))?;
         out.write_all(b",\"object\":")?;
         json_term(out, &JsonTerm::new(fact.triple.object.as_ref()))?;
-        out.write_all(b",\"sentence\":")?;
-        json_number(out, provenance.sentence)?;
-        out.write_all(b",\"start\":")?;
-        json_number(out, provenance.start)?;
-        out.write_all(b",\"end\":")?;
-        json_number(out, provenance.end)?;
-        out.write_all(b",\"rule\":")?;
-        json_string(out, &provenance.rule)?;
-        out.write_all(b",\"text\":")?;
-        json_string(out, &provenance.text)?;
+        number_field(out, b",\"sentence\":", provenance.sentence)?;
+        number_field(out, b",\"start\":", provenance.start)?;
+        number_field(out, b",\"end\":", provenance.end)?;
+        string_field(out, b",\"rule\":", Some(&provenance.rule))?;
+        string_field(out, b",\"text\":", Some(&provenance.text))?;
         out.write_all(b",\"mentions\":[")?;
         for (index, mention) in provenance.mentions.iter().enumerate() {
-            if index > 0 {
-                out.write_all(b",")?;
-            }
-            out.write_all(b"{\"capture\":")?;
-            json_string(out, &mention.capture)?;
-            if let Some(kind) = &mention.kind {
-                out.write_all(b",\"type\":")?;
-                json_string(out, kind)?;
-            }
-            out.write_all(b",\"start\":")?;
-            json_number(out, mention.start)?;
-            out.write_all(b",\"end\":")?;
-            json_number(out, mention.end)?;
-            out.write_all(b",\"text\":")?;
-            json_string(out, &mention.text)?;
-            if let Some(iri) = &mention.iri {
-                out.write_all(b",\"iri\":")?;
-                json_string(out, iri.as_str())?;
-            }
+            let open: &[u8] = if index > 0 {
+                b",{\"capture\":"
+            } else {
+                b"{\"capture\":"
+            };
+            string_field(out, open, Some(&mention.capture))?;
+            string_field(out, b",\"type\":", mention.kind.as_deref())?;
+            number_field(out, b",\"start\":", mention.start)?;
+            number_field(out, b",\"end\":", mention.end)?;
+            string_field(out, b",\"text\":", Some(&mention.text))?;
+            string_field(
+                out,
+                b",\"iri\":",
+                mention.iri.as_ref().map(NamedNode::as_str),
+            )?;
             out.write_all(b"}")?;
         }
         out.write_all(b"]}\n")
     }
 }
 
+/// The subject of `triple` as a term.
+pub fn subject_ref(triple: &oxrdf::Triple) -> TermRef<'_> {
+    match triple.subject.as_ref() {
+        oxrdf::NamedOrBlankNodeRef::NamedNode(node) => node.into(),
+        oxrdf::NamedOrBlankNodeRef::BlankNode(node) => node.into(),
+    }
+}
+
 fn json_term(out: &mut impl Write, term: &JsonTerm<'_>) -> io::Result<()> {
-    out.write_all(b"{\"type\":")?;
-    json_string(out, term.kind)?;
-    out.write_all(b",\"value\":")?;
-    json_string(out, term.value)?;
-    if let Some(datatype) = term.datatype {
-        out.write_all(b",\"datatype\":")?;
-        json_string(out, datatype)?;
-    }
-    if let Some(language) = term.language {
-        out.write_all(b",\"xml:lang\":")?;
-        json_string(out, language)?;
-    }
+    string_field(out, b"{\"type\":", Some(term.kind))?;
+    string_field(out, b",\"value\":", Some(term.value))?;
+    string_field(out, b",\"datatype\":", term.datatype)?;
+    string_field(out, b",\"xml:lang\":", term.language)?;
     out.write_all(b"}")
+}
+
+/// `key` (written as it is: the punctuation before the value, too) and
+/// `value` as a JSON string; nothing when there is no value.
+fn string_field(out: &mut impl Write, key: &[u8], value: Option<&str>) -> io::Result<()> {
+    let Some(value) = value else {
+        return Ok(());
+    };
+    out.write_all(key)?;
+    json_string(out, value)
+}
+
+fn number_field(out: &mut impl Write, key: &[u8], value: usize) -> io::Result<()> {
+    out.write_all(key)?;
+    out.write_all(itoa::Buffer::new().format(value).as_bytes())
 }
 
 fn json_string(out: &mut impl Write, text: &str) -> io::Result<()> {
     serde_json::to_writer(out, text).map_err(io::Error::from)
-}
-
-fn json_number(out: &mut impl Write, number: usize) -> io::Result<()> {
-    out.write_all(itoa::Buffer::new().format(number).as_bytes())
 }
 
 /// A capture of the match, in a fact's JSON line (and `--mentions`).
@@ -420,13 +418,9 @@ mod tests {
                 let facts = extractor.extract(&document, &mut extractor.scratch()).facts;
                 let ours = JsonLines::new(&document.iri);
                 for fact in &facts {
-                    let subject: TermRef<'_> = match fact.triple.subject.as_ref() {
-                        oxrdf::NamedOrBlankNodeRef::NamedNode(node) => node.into(),
-                        oxrdf::NamedOrBlankNodeRef::BlankNode(node) => node.into(),
-                    };
                     let fields = JsonFact {
                         document: document.iri.as_str(),
-                        subject: JsonTerm::new(subject),
+                        subject: JsonTerm::new(subject_ref(&fact.triple)),
                         predicate: JsonTerm::new(fact.triple.predicate.as_ref().into()),
                         object: JsonTerm::new(fact.triple.object.as_ref()),
                         sentence: fact.provenance.sentence,

@@ -573,10 +573,9 @@ impl Matcher {
         scratch: &mut RuleScratch,
     ) -> Result<RuleMatch, Unassigned> {
         let compiled = &self.rules[rule];
-        let input = Input::new(haystack).range(start..).anchored(Anchored::Yes);
         let captures = match (&compiled.exact_inside, &mut scratch.exact_inside) {
-            (Some(splitter), Some(cache)) if inside => splitter.split(cache, &input),
-            _ => compiled.exact.split(&mut scratch.exact, &input),
+            (Some(splitter), Some(cache)) if inside => splitter.split(cache, haystack, start),
+            _ => compiled.exact.split(&mut scratch.exact, haystack, start),
         };
         if !captures.is_match() {
             return Err(Unassigned::NoSplit);
@@ -1056,13 +1055,12 @@ impl Splitter {
         }
     }
 
-    /// The captures of the anchored match of `input` (none found: not a match).
-    fn split<'c>(&self, cache: &'c mut SplitCache, input: &Input<'_>) -> &'c Captures {
+    /// The captures of the match of `haystack[start..]` (none found: not a
+    /// match).
+    fn split<'c>(&self, cache: &'c mut SplitCache, haystack: &str, start: usize) -> &'c Captures {
         let (meta, hir, backtrack) = match self {
             Splitter::Runs { runs, .. } => {
-                let haystack = simdutf8::basic::from_utf8(input.haystack())
-                    .expect("the matcher searches text");
-                runs.split(haystack, input.get_span().range(), &mut cache.captures);
+                runs.split(haystack, start..haystack.len(), &mut cache.captures);
                 return &cache.captures;
             }
             Splitter::Automata {
@@ -1071,6 +1069,7 @@ impl Splitter {
                 backtrack,
             } => (meta, hir, backtrack),
         };
+        let input = &Input::new(haystack).range(start..).anchored(Anchored::Yes);
         let backtracker = backtrack
             .get_or_init(|| {
                 let nfa = thompson::Compiler::new()

@@ -219,12 +219,8 @@ impl Fact {
 impl Fact {
     fn new(document: &str, fact: &EngineFact) -> Self {
         let provenance = &fact.provenance;
-        let subject: TermRef<'_> = match fact.triple.subject.as_ref() {
-            oxrdf::NamedOrBlankNodeRef::NamedNode(node) => node.into(),
-            oxrdf::NamedOrBlankNodeRef::BlankNode(node) => node.into(),
-        };
         Fact {
-            subject: Term::new(subject),
+            subject: Term::new(crate::serialize::subject_ref(&fact.triple)),
             predicate: Term::new(fact.triple.predicate.as_ref().into()),
             object: Term::new(fact.triple.object.as_ref()),
             document: document.to_owned(),
