@@ -245,6 +245,9 @@ fn in_a_terminal_completion_multiline_history_and_ctrl_c() {
     tmux.wait_for("ex:deployedTo");
     // Multi-line: Enter inside braces continues the statement.
     tmux.keys(&["Enter"]);
+    // Type the next line only once the editor shows its continuation prompt:
+    // keys sent while it sets the terminal up again are dropped.
+    tmux.wait_for("...>");
     tmux.keys(&[" ?h }", "Enter"]);
     let screen = tmux.wait_for("1 row");
     assert!(screen.contains("team:辽宁医疗队"), "{screen}");
