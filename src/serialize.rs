@@ -6,11 +6,12 @@
 //! `kgrep build` gives. The triple formats hold the facts alone.
 
 use std::io::{self, Write};
+use std::sync::Arc;
 
 use oxrdf::{NamedNode, TermRef, TripleRef};
 use serde::Serialize;
 
-use crate::extract::Fact;
+use crate::extract::{Fact, Mention, Provenance};
 use crate::provenance::{DocumentFacts, document_quads};
 use crate::rdf_writer::{NodeWriter, Style};
 
@@ -93,7 +94,7 @@ impl<W: Write> FactWriter<W> {
     ) -> io::Result<()> {
         match (&mut self.inner, self.format) {
             (Inner::Plain(out), Format::JsonLines) => {
-                let lines = JsonLines::new(document);
+                let mut lines = JsonLines::new(document);
                 for fact in facts {
                     lines.write(out, fact)?;
                 }
@@ -210,16 +211,58 @@ pub fn write_mentions(
 struct JsonLines {
     /// The document's IRI, as a JSON string.
     document: Vec<u8>,
+    /// The provenance part of the last line (from `"sentence"` to the end):
+    /// every fact of a match has the same, so it is written once a match.
+    tail: Vec<u8>,
+    /// Whose provenance `tail` is: the match's shared text and mentions
+    /// (held, so their addresses are not reused while compared), rule and
+    /// numbers.
+    tail_of: Option<TailKey>,
+}
+
+/// What makes two facts' provenance the same match.
+struct TailKey {
+    text: Arc<str>,
+    mentions: Arc<[Mention]>,
+    rule: Arc<str>,
+    sentence: usize,
+    start: usize,
+    end: usize,
+}
+
+impl TailKey {
+    fn new(provenance: &Provenance) -> Self {
+        TailKey {
+            text: provenance.text.clone(),
+            mentions: provenance.mentions.clone(),
+            rule: provenance.rule.clone(),
+            sentence: provenance.sentence,
+            start: provenance.start,
+            end: provenance.end,
+        }
+    }
+
+    fn is_of(&self, provenance: &Provenance) -> bool {
+        Arc::ptr_eq(&self.text, &provenance.text)
+            && Arc::ptr_eq(&self.mentions, &provenance.mentions)
+            && Arc::ptr_eq(&self.rule, &provenance.rule)
+            && (self.sentence, self.start, self.end)
+                == (provenance.sentence, provenance.start, provenance.end)
+    }
 }
 
 impl JsonLines {
     fn new(document: &NamedNode) -> Self {
         let mut escaped = Vec::with_capacity(document.as_str().len() + 2);
         json_string(&mut escaped, document.as_str()).expect("writing to memory");
-        JsonLines { document: escaped }
+        JsonLines {
+            document: escaped,
+            tail: Vec::new(),
+            tail_of: None,
+        }
     }
 
-    fn write(&self, out: &mut impl Write, fact: &Fact) -> io::Result<()> {
+    fn write(&mut self, out: &mut impl Write, fact: &Fact) -> io::Result<()> {
         let provenance = &fact.provenance;
         out.write_all(b"{\"document\":")?;
         out.write_all(&self.document)?;
@@ -229,32 +272,46 @@ impl JsonLines {
         json_term(out, &JsonTerm::new(fact.triple.predicate.as_ref().into()))?;
         out.write_all(b",\"object\":")?;
         json_term(out, &JsonTerm::new(fact.triple.object.as_ref()))?;
-        number_field(out, b",\"sentence\":", provenance.sentence)?;
-        number_field(out, b",\"start\":", provenance.start)?;
-        number_field(out, b",\"end\":", provenance.end)?;
-        string_field(out, b",\"rule\":", Some(&provenance.rule))?;
-        string_field(out, b",\"text\":", Some(&provenance.text))?;
-        out.write_all(b",\"mentions\":[")?;
-        for (index, mention) in provenance.mentions.iter().enumerate() {
-            let open: &[u8] = if index > 0 {
-                b",{\"capture\":"
-            } else {
-                b"{\"capture\":"
-            };
-            string_field(out, open, Some(&mention.capture))?;
-            string_field(out, b",\"type\":", mention.kind.as_deref())?;
-            number_field(out, b",\"start\":", mention.start)?;
-            number_field(out, b",\"end\":", mention.end)?;
-            string_field(out, b",\"text\":", Some(&mention.text))?;
-            string_field(
-                out,
-                b",\"iri\":",
-                mention.iri.as_ref().map(NamedNode::as_str),
-            )?;
-            out.write_all(b"}")?;
+        if !self
+            .tail_of
+            .as_ref()
+            .is_some_and(|key| key.is_of(provenance))
+        {
+            self.tail.clear();
+            write_provenance(&mut self.tail, provenance)?;
+            self.tail_of = Some(TailKey::new(provenance));
         }
-        out.write_all(b"]}\n")
+        out.write_all(&self.tail)
     }
+}
+
+/// A fact's provenance fields, the end of its JSON line.
+fn write_provenance(out: &mut impl Write, provenance: &Provenance) -> io::Result<()> {
+    number_field(out, b",\"sentence\":", provenance.sentence)?;
+    number_field(out, b",\"start\":", provenance.start)?;
+    number_field(out, b",\"end\":", provenance.end)?;
+    string_field(out, b",\"rule\":", Some(&provenance.rule))?;
+    string_field(out, b",\"text\":", Some(&provenance.text))?;
+    out.write_all(b",\"mentions\":[")?;
+    for (index, mention) in provenance.mentions.iter().enumerate() {
+        let open: &[u8] = if index > 0 {
+            b",{\"capture\":"
+        } else {
+            b"{\"capture\":"
+        };
+        string_field(out, open, Some(&mention.capture))?;
+        string_field(out, b",\"type\":", mention.kind.as_deref())?;
+        number_field(out, b",\"start\":", mention.start)?;
+        number_field(out, b",\"end\":", mention.end)?;
+        string_field(out, b",\"text\":", Some(&mention.text))?;
+        string_field(
+            out,
+            b",\"iri\":",
+            mention.iri.as_ref().map(NamedNode::as_str),
+        )?;
+        out.write_all(b"}")?;
+    }
+    out.write_all(b"]}\n")
 }
 
 /// The subject of `triple` as a term.
@@ -288,7 +345,18 @@ fn number_field(out: &mut impl Write, key: &[u8], value: usize) -> io::Result<()
     out.write_all(itoa::Buffer::new().format(value).as_bytes())
 }
 
+/// `text` as a JSON string, as serde_json writes it. serde_json escapes only
+/// `"`, `\` and control characters below U+0020, so a string without them
+/// (nearly every IRI and matched text) is copied between quotes.
 fn json_string(out: &mut impl Write, text: &str) -> io::Result<()> {
+    if !text
+        .bytes()
+        .any(|byte| byte < 0x20 || byte == b'"' || byte == b'\\')
+    {
+        out.write_all(b"\"")?;
+        out.write_all(text.as_bytes())?;
+        return out.write_all(b"\"");
+    }
     serde_json::to_writer(out, text).map_err(io::Error::from)
 }
 
@@ -416,7 +484,7 @@ mod tests {
                 let text = std::fs::read_to_string(&path).expect("document") + "\u{1}\"\\\t\u{7f}";
                 let document = crate::extract::Document::new("a \"b\"\\c.txt", text, None);
                 let facts = extractor.extract(&document, &mut extractor.scratch()).facts;
-                let ours = JsonLines::new(&document.iri);
+                let mut ours = JsonLines::new(&document.iri);
                 for fact in &facts {
                     let fields = JsonFact {
                         document: document.iri.as_str(),
@@ -439,5 +507,23 @@ mod tests {
             }
         }
         assert!(lines > 100, "only {lines} facts");
+    }
+
+    /// Strings copied between quotes and strings escaped come out as
+    /// serde_json writes them: every ASCII character, alone and inside CJK.
+    #[test]
+    fn json_strings_are_what_serde_writes() {
+        for byte in 0u8..0x80 {
+            let c = char::from(byte);
+            for text in [c.to_string(), format!("中{c}文"), format!("{c}{c}é")] {
+                let mut ours = Vec::new();
+                json_string(&mut ours, &text).expect("writes");
+                assert_eq!(
+                    String::from_utf8(ours).expect("UTF-8"),
+                    serde_json::to_string(&text).expect("serialises"),
+                    "{text:?}"
+                );
+            }
+        }
     }
 }
