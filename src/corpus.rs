@@ -801,13 +801,13 @@ impl Pieces {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::extract::Fact;
     use crate::serialize::{FactWriter, Format};
 
     /// The Chinese example rules.
-    fn example_extractor() -> Extractor {
+    pub(crate) fn example_extractor() -> Extractor {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
         let loaded = crate::rules::load(
             &root.join("examples/zh/news.kgr"),

@@ -229,6 +229,8 @@ pub struct Extractor {
     rule_names: Vec<Arc<str>>,
     entity_names: Vec<Arc<str>>,
     lexicon_names: Vec<Arc<str>>,
+    /// Per rule, its captures' names (shared by every mention).
+    capture_names: Vec<Vec<Arc<str>>>,
     /// Whether facts carry their match's mentions (see [`Extractor::with_mentions`]).
     with_mentions: bool,
     /// How documents' bytes become text (see [`Extractor::with_view`]).
@@ -250,6 +252,16 @@ impl Extractor {
             .rules
             .iter()
             .map(|rule| Arc::from(rule.name.as_str()))
+            .collect();
+        let capture_names = rules
+            .rules
+            .iter()
+            .map(|rule| {
+                rule.captures
+                    .iter()
+                    .map(|capture| Arc::from(capture.name.as_str()))
+                    .collect()
+            })
             .collect();
         let entity_names = rules
             .entities
@@ -282,6 +294,7 @@ impl Extractor {
             rule_names,
             entity_names,
             lexicon_names,
+            capture_names,
             entity_lexicons,
             spare: std::sync::Mutex::new(Vec::new()),
             with_mentions: false,
@@ -346,12 +359,12 @@ impl Extractor {
     /// Extracts every fact of `document`.
     pub fn extract(&self, document: &Document, scratch: &mut Scratch) -> Extraction {
         let trace = self.run(document, scratch, false);
-        let facts = trace
-            .matches
-            .into_iter()
-            .filter(|m| m.kept)
-            .flat_map(|m| m.facts)
-            .collect();
+        // Sized once: a dense document's facts are most of its memory.
+        let count = trace.matches.iter().map(|m| m.facts.len()).sum();
+        let mut facts = Vec::with_capacity(count);
+        for matched in trace.matches.into_iter().filter(|m| m.kept) {
+            facts.extend(matched.facts);
+        }
         Extraction {
             facts,
             sentences: trace.sentences.len(),
@@ -492,6 +505,7 @@ impl Extractor {
         let original_end = normalized.original_offset(sentence_range.start + found.span.end);
         let sentence_original = normalized.original_offset(sentence_range.start)
             ..normalized.original_offset(sentence_range.end);
+        let mut minted = Minted::new();
         let provenance = Provenance {
             sentence,
             sentence_start: chars.count(sentence_original.start),
@@ -501,7 +515,14 @@ impl Extractor {
             text: Arc::from(&document.text[original_start..original_end]),
             sentence_text: Arc::from(&document.text[sentence_original]),
             mentions: if self.with_mentions {
-                self.mentions(document, normalized, sentence_range, found, chars)
+                self.mentions(
+                    document,
+                    normalized,
+                    sentence_range,
+                    found,
+                    chars,
+                    &mut minted,
+                )
             } else {
                 self.no_mentions.clone()
             },
@@ -512,7 +533,8 @@ impl Extractor {
         let mut nodes = Vec::new();
         for template in &rule.templates {
             nodes.clear();
-            let mut term = |term| self.term(term, found, text, document.year, &mut nodes);
+            let mut term =
+                |term| self.term(term, found, text, document.year, &mut nodes, &mut minted);
             let Some(subject) = term(&template.subject) else {
                 continue;
             };
@@ -564,13 +586,15 @@ impl Extractor {
             facts.retain(|fact| seen.insert(fact.triple.clone()));
             return facts;
         }
-        let mut unique: Vec<Fact> = Vec::with_capacity(facts.len());
-        for fact in facts {
-            if !unique.iter().any(|kept| kept.triple == fact.triple) {
-                unique.push(fact);
+        let mut kept = 0;
+        for next in 0..facts.len() {
+            if !facts[..kept].iter().any(|k| k.triple == facts[next].triple) {
+                facts.swap(kept, next);
+                kept += 1;
             }
         }
-        unique
+        facts.truncate(kept);
+        facts
     }
 
     /// What each bound capture of `found` holds, with original offsets.
@@ -581,11 +605,12 @@ impl Extractor {
         sentence_range: &Range<usize>,
         found: &RuleMatch,
         chars: &mut CharCounter<'_>,
+        minted: &mut Minted,
     ) -> Arc<[Mention]> {
         let rule = &self.rules.rules[found.rule];
         let sentence = &normalized.text[sentence_range.clone()];
         let mut mentions = Vec::with_capacity(found.captures.len());
-        for (capture, span) in rule.captures.iter().zip(&found.captures) {
+        for (index, (capture, span)) in rule.captures.iter().zip(&found.captures).enumerate() {
             let Some(span) = span else { continue };
             let start = normalized.original_offset(sentence_range.start + span.start);
             let end = normalized.original_offset(sentence_range.start + span.end);
@@ -602,7 +627,9 @@ impl Extractor {
                 CaptureKind::Entity(entity) => (
                     Some(self.entity_names[entity.0].clone()),
                     true,
-                    self.entity_node(entity.0, captured).map(|(node, _)| node),
+                    minted
+                        .entity_node(self, entity.0, span, captured)
+                        .map(|(node, _)| node),
                 ),
                 CaptureKind::Lexicon(lexicon) => (
                     Some(self.lexicon_names[lexicon.0].clone()),
@@ -615,7 +642,7 @@ impl Extractor {
                 CaptureKind::Text => (None, false, None),
             };
             mentions.push(Mention {
-                capture: Arc::from(capture.name.as_str()),
+                capture: self.capture_names[found.rule][index].clone(),
                 kind,
                 is_entity,
                 start: chars.count(start),
@@ -666,6 +693,7 @@ impl Extractor {
         sentence: &str,
         year: Option<i32>,
         typed: &mut Vec<(usize, NamedNode, String)>,
+        minted: &mut Minted,
     ) -> Option<Term> {
         let rule = &self.rules.rules[found.rule];
         let capture_text = |capture: crate::rules::CaptureId| -> Option<&str> {
@@ -687,7 +715,8 @@ impl Extractor {
                 match kind {
                     CaptureKind::OneOfEntities => None,
                     CaptureKind::Entity(entity) => {
-                        let (node, label) = self.entity_node(entity.0, text)?;
+                        let span = found.captures.get(capture.0)?.as_ref()?;
+                        let (node, label) = minted.entity_node(self, entity.0, span, text)?;
                         if !typed.iter().any(|(e, n, _)| *e == entity.0 && *n == node) {
                             typed.push((entity.0, node.clone(), label));
                         }
@@ -724,6 +753,33 @@ impl Extractor {
                 literal(&text, output, year).map(Term::from)
             }
         }
+    }
+}
+
+/// The entity nodes minted for one match, by entity type and span: a
+/// capture that several templates and its mention use is minted once.
+struct Minted(Vec<(usize, Range<usize>, Option<(NamedNode, String)>)>);
+
+impl Minted {
+    fn new() -> Self {
+        Minted(Vec::new())
+    }
+
+    /// [`Extractor::entity_node`] of the capture `span` of type `entity`,
+    /// whose text is `text`.
+    fn entity_node(
+        &mut self,
+        extractor: &Extractor,
+        entity: usize,
+        span: &Range<usize>,
+        text: &str,
+    ) -> Option<(NamedNode, String)> {
+        if let Some((.., node)) = self.0.iter().find(|(e, s, _)| *e == entity && s == span) {
+            return node.clone();
+        }
+        let node = extractor.entity_node(entity, text);
+        self.0.push((entity, span.clone(), node.clone()));
+        node
     }
 }
 

@@ -39,14 +39,16 @@ pub struct DocumentFacts<'a> {
     pub iri: &'a NamedNode,
     /// Its name (path relative to the corpus root).
     pub path: &'a str,
-    /// SHA-256 of its text, hex, if known (lets a rebuild skip it unchanged).
+    /// SHA-256 of its text, hex, if known (lets a rebuild skip it unchanged):
+    /// once a document, with any of its pieces (the last, when it is hashed
+    /// as it streams).
     pub sha256: Option<&'a str>,
     /// Its facts in document order (the facts of one match are adjacent).
     pub facts: &'a [Fact],
     /// The number of its first match's support graph (0, unless these are
     /// the facts of a later piece of the document).
     pub first_match: usize,
-    /// Whether to say what the document is (its type, path and hash): once a
+    /// Whether to say what the document is (its type and path): once a
     /// document, with its first piece.
     pub header: bool,
 }
@@ -90,14 +92,14 @@ pub fn document_quads<E>(
             Literal::new_simple_literal(document.path),
             graph.clone(),
         ))?;
-        if let Some(hash) = document.sha256 {
-            emit(Quad::new(
-                node,
-                named(vocab::term::SHA256),
-                Literal::new_simple_literal(hash),
-                graph.clone(),
-            ))?;
-        }
+    }
+    if let Some(hash) = document.sha256 {
+        emit(Quad::new(
+            node,
+            named(vocab::term::SHA256),
+            Literal::new_simple_literal(hash),
+            graph.clone(),
+        ))?;
     }
     let mut seen = std::collections::HashSet::new();
     let mut sentence_written = usize::MAX;

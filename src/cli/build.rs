@@ -16,7 +16,7 @@ use crate::ui::documents::{InputArgs, Source, finishing, progress_bar, report_un
 use crate::ui::rules::load_rules;
 use kgrep::extract::document_iri;
 use kgrep::provenance::rules_fingerprint;
-use kgrep::store::ingest::{Added, Ingest, extract_into, remove_documents};
+use kgrep::store::ingest::{Added, Ingest, Ingested, extract_into, remove_documents};
 use kgrep::store::{GraphStore, Recipe, StoreDir};
 
 /// Arguments of `kgrep build`.
@@ -179,8 +179,11 @@ impl Job<'_> {
             (args.input.lossy, args.input.year),
             Some(self.fingerprint),
             |source, result| match result {
-                Ok((extraction, added)) => {
-                    facts += extraction.facts.len();
+                Ok(Ingested {
+                    added,
+                    facts: found,
+                }) => {
+                    facts += found;
                     if args.verbose {
                         let what = match added {
                             Added::New => "loaded",
@@ -191,7 +194,7 @@ impl Job<'_> {
                             output.status(
                                 what,
                                 AnsiColor::Green,
-                                &format!("{} ({} facts)", source.name, extraction.facts.len()),
+                                &format!("{} ({found} facts)", source.name),
                             )
                         });
                     }

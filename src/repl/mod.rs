@@ -211,10 +211,10 @@ impl Session {
                     if cancel.is_cancelled() {
                         return Err(StoreError::Cancelled.into());
                     }
-                    let (extraction, _) = result?;
+                    let ingested = result?;
                     progress.inc(1);
                     loaded += 1;
-                    facts += extraction.facts.len();
+                    facts += ingested.facts;
                     Ok::<_, anyhow::Error>(true)
                 },
             )?;

@@ -71,46 +71,67 @@ impl<'a> Ingest<'a> {
         })
     }
 
-    /// Adds one document (replacing its earlier version).
+    /// Adds one whole document (replacing its earlier version).
     pub fn add(&mut self, document: &DocumentFacts<'_>) -> Result<Added, StoreError> {
-        let mut added = Added::New;
-        if !self.fresh {
-            let existing = self.store.documents_present(document.iri)?;
-            if existing {
-                let hash = self.store.document_hash(document.iri)?;
-                if hash.is_some() && hash.as_deref() == document.sha256 {
-                    self.stats.unchanged += 1;
-                    return Ok(Added::Unchanged);
-                }
-                // Commit what is loaded so far first: the removal must see the
-                // support loaded since (and an in-memory store's loader holds
-                // the lock a transaction needs).
-                self.commit_loader()?;
-                remove_documents(self.store, std::slice::from_ref(document.iri))?;
-                added = Added::Replaced;
-            }
+        let added = self.begin(document.iri, || Ok(document.sha256.map(str::to_owned)))?;
+        if added != Added::Unchanged {
+            self.add_facts(document)?;
         }
-        let provenance = self.provenance;
+        Ok(added)
+    }
+
+    /// Starts a document that comes in pieces: whether it is new, replaces
+    /// an earlier version (which is removed now) or is unchanged (then add
+    /// none of its pieces). `hash` gives the SHA-256 of its whole text; it is
+    /// asked only when the store holds the document already.
+    pub fn begin(
+        &mut self,
+        document: &NamedNode,
+        hash: impl FnOnce() -> Result<Option<String>, StoreError>,
+    ) -> Result<Added, StoreError> {
+        if self.fresh || !self.store.documents_present(document)? {
+            self.stats.new += 1;
+            return Ok(Added::New);
+        }
+        let stored = self.store.document_hash(document)?;
+        if stored.is_some() && stored == hash()? {
+            self.stats.unchanged += 1;
+            return Ok(Added::Unchanged);
+        }
+        // Commit what is loaded so far first: the removal must see the
+        // support loaded since (and an in-memory store's loader holds the
+        // lock a transaction needs).
+        self.commit_loader()?;
+        remove_documents(self.store, std::slice::from_ref(document))?;
+        self.stats.replaced += 1;
+        Ok(Added::Replaced)
+    }
+
+    /// Adds the quads of a document, or of one of its pieces, after
+    /// [`Ingest::begin`]; they go to the bulk loader as they come, so one
+    /// document's quads never pile up either.
+    pub fn add_facts(&mut self, document: &DocumentFacts<'_>) -> Result<(), StoreError> {
         let (store, loader, pending, stats) = (
             self.store,
             &mut self.loader,
             &mut self.pending,
             &mut self.stats,
         );
-        // Flushed as they come: one document's quads never pile up either.
-        document_quads(document, provenance, |quad| {
+        document_quads(document, self.provenance, |quad| {
             pending.push(quad);
             if pending.len() >= BATCH_QUADS {
                 flush(store, loader, pending, stats)?;
             }
             Ok::<_, StoreError>(())
-        })?;
-        match added {
-            Added::New => self.stats.new += 1,
-            Added::Replaced => self.stats.replaced += 1,
-            Added::Unchanged => {}
-        }
-        Ok(added)
+        })
+    }
+
+    /// Takes out what was added of a document that could not be read to its
+    /// end: a store never holds part of a document.
+    pub fn discard(&mut self, document: &NamedNode) -> Result<(), StoreError> {
+        self.commit_loader()?;
+        remove_documents(self.store, std::slice::from_ref(document))?;
+        Ok(())
     }
 
     fn commit_loader(&mut self) -> Result<(), StoreError> {
@@ -160,39 +181,158 @@ fn flush<'a>(
     Ok(())
 }
 
-/// The one feed of extraction into a store: extracts `sources` in order
-/// ([`crate::corpus::extract_in_order`]) and adds each document to `ingest`,
-/// with its hash when `fingerprint` is given (so an unchanged document is
-/// skipped). `each` hears of every document — what was added, or why it
-/// could not be read — and returns whether to go on.
+/// What [`extract_into`] did with one document.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Ingested {
+    /// Whether it was new, replaced or unchanged.
+    pub added: Added,
+    /// How many facts extraction found in it.
+    pub facts: usize,
+}
+
+/// The one feed of extraction into a store: extracts `sources` in order,
+/// a big document piece by piece ([`crate::corpus::extract_in_pieces`]), and
+/// adds each piece to `ingest` as it comes, so memory follows a piece, not a
+/// document or its facts. With `fingerprint`, each document's hash goes in
+/// too (hashed as it streams) and an unchanged document is not written.
+/// `each` hears of every document once it is in — what was added, or why it
+/// could not be read (then nothing of it is in the store) — and returns
+/// whether to go on.
 pub fn extract_into<E: From<StoreError>>(
+    ingest: &mut Ingest<'_>,
+    extractor: &crate::extract::Extractor,
+    sources: &[crate::corpus::Source],
+    options: (bool, Option<i32>),
+    fingerprint: Option<&sha2::Sha256>,
+    each: impl FnMut(
+        &crate::corpus::Source,
+        Result<Ingested, crate::corpus::CorpusError>,
+    ) -> Result<bool, E>,
+) -> Result<(), E> {
+    extract_in_pieces_into(
+        ingest,
+        extractor,
+        sources,
+        options,
+        fingerprint,
+        crate::corpus::PIECE_BYTES,
+        each,
+    )
+}
+
+/// The document whose pieces [`extract_in_pieces_into`] is adding.
+struct Streaming {
+    added: Added,
+    facts: usize,
+    /// The fingerprint and the text so far, hashed.
+    hasher: Option<sha2::Sha256>,
+}
+
+fn extract_in_pieces_into<E: From<StoreError>>(
     ingest: &mut Ingest<'_>,
     extractor: &crate::extract::Extractor,
     sources: &[crate::corpus::Source],
     (lossy, year): (bool, Option<i32>),
     fingerprint: Option<&sha2::Sha256>,
+    piece_bytes: usize,
     mut each: impl FnMut(
         &crate::corpus::Source,
-        Result<(&crate::extract::Extraction, Added), crate::corpus::CorpusError>,
+        Result<Ingested, crate::corpus::CorpusError>,
     ) -> Result<bool, E>,
 ) -> Result<(), E> {
-    crate::corpus::extract_in_order(extractor, sources, lossy, year, |source, result| {
-        let (document, extraction) = match result {
-            Ok(extracted) => extracted,
-            Err(error) => return each(source, Err(error)),
-        };
-        let hash = fingerprint
-            .map(|fingerprint| crate::provenance::document_hash(fingerprint, &document.text));
-        let added = ingest.add(&DocumentFacts {
-            iri: &document.iri,
-            path: &source.name,
-            sha256: hash.as_deref(),
-            facts: &extraction.facts,
-            first_match: 0,
-            header: true,
-        })?;
-        each(source, Ok((&extraction, added)))
-    })
+    use sha2::Digest;
+    let mut current: Option<Streaming> = None;
+    crate::corpus::extract_in_pieces(
+        extractor,
+        sources,
+        lossy,
+        year,
+        piece_bytes,
+        |source, result| {
+            let piece = match result {
+                Ok(piece) => piece,
+                Err(error) => {
+                    // Read up to a failing piece: take out what went in.
+                    if current.take().is_some_and(|c| c.added != Added::Unchanged) {
+                        ingest.discard(&crate::extract::document_iri(&source.name))?;
+                    }
+                    return each(source, Err(error));
+                }
+            };
+            let iri = &piece.document.iri;
+            let text = &piece.document.text;
+            if piece.first {
+                let whole = piece.last;
+                let added = ingest.begin(iri, || match fingerprint {
+                    None => Ok(None),
+                    Some(fingerprint) if whole => {
+                        Ok(Some(crate::provenance::document_hash(fingerprint, text)))
+                    }
+                    Some(fingerprint) => file_hash(fingerprint, &source.path).map(Some),
+                })?;
+                current = Some(Streaming {
+                    added,
+                    facts: 0,
+                    hasher: fingerprint.cloned(),
+                });
+            }
+            let streaming = current
+                .as_mut()
+                .expect("a document's first piece comes first");
+            streaming.facts += piece.extraction.facts.len();
+            if let Some(hasher) = &mut streaming.hasher {
+                hasher.update(text.as_bytes());
+            }
+            if streaming.added != Added::Unchanged {
+                let hash = match (&streaming.hasher, piece.last) {
+                    (Some(hasher), true) => Some(format!("{:x}", hasher.clone().finalize())),
+                    _ => None,
+                };
+                ingest.add_facts(&DocumentFacts {
+                    iri,
+                    path: &source.name,
+                    sha256: hash.as_deref(),
+                    facts: &piece.extraction.facts,
+                    first_match: piece.matches_before,
+                    header: piece.first,
+                })?;
+            }
+            if !piece.last {
+                return Ok(true);
+            }
+            let done = current.take().expect("begun above");
+            each(
+                source,
+                Ok(Ingested {
+                    added: done.added,
+                    facts: done.facts,
+                }),
+            )
+        },
+    )
+}
+
+/// The hash a whole document's text would have ([`document_hash`]), read
+/// from its file in blocks.
+///
+/// [`document_hash`]: crate::provenance::document_hash
+fn file_hash(fingerprint: &sha2::Sha256, path: &std::path::Path) -> Result<String, StoreError> {
+    use sha2::Digest;
+    use std::io::Read;
+    let failed = |error| StoreError::File {
+        path: path.to_owned(),
+        error,
+    };
+    let mut hasher = fingerprint.clone();
+    let mut file = std::fs::File::open(path).map_err(failed)?;
+    let mut block = vec![0; 1 << 20];
+    loop {
+        match file.read(&mut block).map_err(failed)? {
+            0 => break,
+            read => hasher.update(&block[..read]),
+        }
+    }
+    Ok(format!("{:x}", hasher.finalize()))
 }
 
 impl GraphStore {
@@ -265,4 +405,108 @@ fn is_supported(transaction: &Transaction<'_>, fact: &Triple) -> Result<bool, St
         }
     }
     Ok(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+    use std::path::Path;
+
+    use sha2::Digest;
+
+    use super::*;
+    use crate::corpus::Source;
+    use crate::corpus::tests::example_extractor;
+
+    fn quads(store: &GraphStore) -> BTreeSet<String> {
+        store
+            .inner()
+            .iter()
+            .map(|quad| quad.expect("reads").to_string())
+            .collect()
+    }
+
+    /// Ingests `sources` into `store` in pieces of `piece_bytes`; returns
+    /// what each document became.
+    fn ingest(
+        store: &GraphStore,
+        sources: &[Source],
+        fingerprint: &sha2::Sha256,
+        piece_bytes: usize,
+    ) -> Vec<Ingested> {
+        let mut ingest = Ingest::new(store, true).unwrap();
+        let mut done = Vec::new();
+        extract_in_pieces_into(
+            &mut ingest,
+            &example_extractor(),
+            sources,
+            (false, None),
+            Some(fingerprint),
+            piece_bytes,
+            |_, result| {
+                done.push(result.expect("reads"));
+                Ok::<_, StoreError>(true)
+            },
+        )
+        .unwrap();
+        ingest.finish().unwrap();
+        done
+    }
+
+    /// A big document goes into the store piece by piece and the store holds
+    /// what it holds when the document goes in whole (facts, support graphs
+    /// numbered across the pieces, sentences, the hash of the whole text); a
+    /// rebuild finds it unchanged, and a changed file replaces it.
+    #[test]
+    fn a_document_in_pieces_is_stored_as_a_whole_one_is() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut text = String::new();
+        for name in ["community.txt", "hospitals.txt", "teams.txt"] {
+            text.push_str(
+                &std::fs::read_to_string(root.join("examples/zh/docs").join(name)).unwrap(),
+            );
+        }
+        let text = text.repeat(50);
+        let dir = std::env::temp_dir().join(format!("kgrep-ingest-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("big.txt");
+        let source = |text: Option<&str>| Source {
+            path: path.clone(),
+            name: "big.txt".into(),
+            text: text.map(Into::into),
+        };
+        let mut fingerprint = sha2::Sha256::new();
+        fingerprint.update(b"rules");
+        let whole_store = |text: &str| {
+            let store = GraphStore::in_memory().unwrap();
+            let done = ingest(&store, &[source(Some(text))], &fingerprint, 5000);
+            (store, done)
+        };
+
+        std::fs::write(&path, &text).unwrap();
+        let (whole, whole_done) = whole_store(&text);
+        let pieces = GraphStore::in_memory().unwrap();
+        let done = ingest(&pieces, &[source(None)], &fingerprint, 5000);
+        assert_eq!(done, whole_done);
+        assert_eq!(done[0].added, Added::New);
+        assert!(done[0].facts > 100, "{} facts", done[0].facts);
+        let stored = quads(&pieces);
+        assert_eq!(stored, quads(&whole));
+        let hash = crate::provenance::document_hash(&fingerprint, &text);
+        assert!(stored.iter().any(|quad| quad.contains(&hash)));
+        // Many pieces: support graphs numbered across them.
+        assert!(text.len() > 20 * 5000, "{} bytes", text.len());
+
+        let again = ingest(&pieces, &[source(None)], &fingerprint, 5000);
+        assert_eq!(again[0].added, Added::Unchanged);
+        assert_eq!(quads(&pieces), stored);
+
+        let changed = format!("{text}湖北省人民医院组建医疗队。\n");
+        std::fs::write(&path, &changed).unwrap();
+        let replaced = ingest(&pieces, &[source(None)], &fingerprint, 5000);
+        assert_eq!(replaced[0].added, Added::Replaced);
+        assert_eq!(quads(&pieces), quads(&whole_store(&changed).0));
+        assert_ne!(quads(&pieces), stored);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

@@ -8,10 +8,12 @@ pub mod explain;
 #[cfg(feature = "store")]
 pub mod graph;
 pub mod output;
+#[cfg(feature = "store")]
 pub mod pager;
 #[cfg(feature = "store")]
 pub mod results;
 pub mod rules;
+#[cfg(feature = "store")]
 pub mod table;
 
 use clap::ValueEnum;
