@@ -190,13 +190,11 @@ impl Job<'_> {
                             Added::Replaced => "replaced",
                             Added::Unchanged => "unchanged",
                         };
-                        progress.suspend(|| {
-                            output.status(
-                                what,
-                                AnsiColor::Green,
-                                &format!("{} ({found} facts)", source.name),
-                            )
-                        });
+                        let detail = match added {
+                            Added::Unchanged => format!("{} (not extracted again)", source.name),
+                            _ => format!("{} ({found} facts)", source.name),
+                        };
+                        progress.suspend(|| output.status(what, AnsiColor::Green, &detail));
                     }
                     progress.inc(1);
                     progress.set_message(format!(

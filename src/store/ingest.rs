@@ -126,6 +126,40 @@ impl<'a> Ingest<'a> {
         })
     }
 
+    /// Whether the store holds `source` with the hash it has now (of its
+    /// file, or of a record's text): then it is counted as unchanged and
+    /// need not be extracted. Standard input, text read `lossy` and files
+    /// that cannot be read are not looked at here ([`Ingest::begin`] checks
+    /// them once extracted, or extraction reports them).
+    pub fn skip_if_unchanged(
+        &mut self,
+        source: &crate::corpus::Source,
+        fingerprint: &sha2::Sha256,
+        lossy: bool,
+    ) -> Result<bool, StoreError> {
+        let stdin = source.text.is_none() && source.path.as_os_str() == "-";
+        if self.fresh || stdin || (lossy && source.text.is_none()) {
+            return Ok(false);
+        }
+        let iri = crate::extract::document_iri(&source.name);
+        if !self.store.documents_present(&iri)? {
+            return Ok(false);
+        }
+        let Some(stored) = self.store.document_hash(&iri)? else {
+            return Ok(false);
+        };
+        let hash = match &source.text {
+            Some(text) => crate::provenance::document_hash(fingerprint, text),
+            None => match file_hash(fingerprint, &source.path) {
+                Ok(hash) => hash,
+                Err(_) => return Ok(false),
+            },
+        };
+        let unchanged = hash == stored;
+        self.stats.unchanged += usize::from(unchanged);
+        Ok(unchanged)
+    }
+
     /// Takes out what was added of a document that could not be read to its
     /// end: a store never holds part of a document.
     pub fn discard(&mut self, document: &NamedNode) -> Result<(), StoreError> {
@@ -194,7 +228,9 @@ pub struct Ingested {
 /// a big document piece by piece ([`crate::corpus::extract_in_pieces`]), and
 /// adds each piece to `ingest` as it comes, so memory follows a piece, not a
 /// document or its facts. With `fingerprint`, each document's hash goes in
-/// too (hashed as it streams) and an unchanged document is not written.
+/// too (hashed as it streams), and a document the store holds with the same
+/// hash is neither extracted nor written (its file is hashed first: a rebuild
+/// of an unchanged corpus reads it, no more).
 /// `each` hears of every document once it is in — what was added, or why it
 /// could not be read (then nothing of it is in the store) — and returns
 /// whether to go on.
@@ -209,15 +245,69 @@ pub fn extract_into<E: From<StoreError>>(
         Result<Ingested, crate::corpus::CorpusError>,
     ) -> Result<bool, E>,
 ) -> Result<(), E> {
-    extract_in_pieces_into(
-        ingest,
+    let feed = Feed {
         extractor,
-        sources,
-        options,
+        lossy: options.0,
+        year: options.1,
         fingerprint,
-        crate::corpus::PIECE_BYTES,
-        each,
-    )
+        piece_bytes: crate::corpus::PIECE_BYTES,
+    };
+    extract_changed_into(ingest, feed, sources, each)
+}
+
+/// How [`extract_into`] reads and extracts documents.
+#[derive(Clone, Copy)]
+struct Feed<'x> {
+    extractor: &'x crate::extract::Extractor,
+    lossy: bool,
+    year: Option<i32>,
+    fingerprint: Option<&'x sha2::Sha256>,
+    /// Documents larger than this go in pieces of about this size.
+    piece_bytes: usize,
+}
+
+/// What hears of each document an [`extract_into`] adds.
+trait Each<E>:
+    FnMut(&crate::corpus::Source, Result<Ingested, crate::corpus::CorpusError>) -> Result<bool, E>
+{
+}
+
+impl<E, F> Each<E> for F where
+    F: FnMut(
+        &crate::corpus::Source,
+        Result<Ingested, crate::corpus::CorpusError>,
+    ) -> Result<bool, E>
+{
+}
+
+/// [`extract_into`] as `feed` says: the unchanged documents are reported
+/// in their place, the runs between them extracted.
+fn extract_changed_into<E: From<StoreError>>(
+    ingest: &mut Ingest<'_>,
+    feed: Feed<'_>,
+    sources: &[crate::corpus::Source],
+    mut each: impl Each<E>,
+) -> Result<(), E> {
+    let mut start = 0;
+    if let Some(fingerprint) = feed.fingerprint {
+        for (index, source) in sources.iter().enumerate() {
+            if !ingest.skip_if_unchanged(source, fingerprint, feed.lossy)? {
+                continue;
+            }
+            if !extract_in_pieces_into(ingest, feed, &sources[start..index], &mut each)? {
+                return Ok(());
+            }
+            let unchanged = Ingested {
+                added: Added::Unchanged,
+                facts: 0,
+            };
+            if !each(source, Ok(unchanged))? {
+                return Ok(());
+            }
+            start = index + 1;
+        }
+    }
+    extract_in_pieces_into(ingest, feed, &sources[start..], each).map(|_| ())
 }
 
 /// The document whose pieces [`extract_in_pieces_into`] is adding.
@@ -228,26 +318,29 @@ struct Streaming {
     hasher: Option<sha2::Sha256>,
 }
 
+/// Extracts `sources` into `ingest`, big documents piece by piece; returns
+/// whether `each` wants more.
 fn extract_in_pieces_into<E: From<StoreError>>(
     ingest: &mut Ingest<'_>,
-    extractor: &crate::extract::Extractor,
+    feed: Feed<'_>,
     sources: &[crate::corpus::Source],
-    (lossy, year): (bool, Option<i32>),
-    fingerprint: Option<&sha2::Sha256>,
-    piece_bytes: usize,
-    mut each: impl FnMut(
-        &crate::corpus::Source,
-        Result<Ingested, crate::corpus::CorpusError>,
-    ) -> Result<bool, E>,
-) -> Result<(), E> {
+    mut each: impl Each<E>,
+) -> Result<bool, E> {
     use sha2::Digest;
+    let fingerprint = feed.fingerprint;
     let mut current: Option<Streaming> = None;
+    let mut stopped = false;
+    let mut each = |source: &crate::corpus::Source, result| {
+        let go_on = each(source, result)?;
+        stopped |= !go_on;
+        Ok::<_, E>(go_on)
+    };
     crate::corpus::extract_in_pieces(
-        extractor,
+        feed.extractor,
         sources,
-        lossy,
-        year,
-        piece_bytes,
+        feed.lossy,
+        feed.year,
+        feed.piece_bytes,
         |source, result| {
             let piece = match result {
                 Ok(piece) => piece,
@@ -309,7 +402,8 @@ fn extract_in_pieces_into<E: From<StoreError>>(
                 }),
             )
         },
-    )
+    )?;
+    Ok(!stopped)
 }
 
 /// The hash a whole document's text would have ([`document_hash`]), read
@@ -436,18 +530,18 @@ mod tests {
     ) -> Vec<Ingested> {
         let mut ingest = Ingest::new(store, true).unwrap();
         let mut done = Vec::new();
-        extract_in_pieces_into(
-            &mut ingest,
-            &example_extractor(),
-            sources,
-            (false, None),
-            Some(fingerprint),
+        let extractor = example_extractor();
+        let feed = Feed {
+            extractor: &extractor,
+            lossy: false,
+            year: None,
+            fingerprint: Some(fingerprint),
             piece_bytes,
-            |_, result| {
-                done.push(result.expect("reads"));
-                Ok::<_, StoreError>(true)
-            },
-        )
+        };
+        extract_changed_into(&mut ingest, feed, sources, |_, result| {
+            done.push(result.expect("reads"));
+            Ok::<_, StoreError>(true)
+        })
         .unwrap();
         ingest.finish().unwrap();
         done
@@ -497,8 +591,15 @@ mod tests {
         // Many pieces: support graphs numbered across them.
         assert!(text.len() > 20 * 5000, "{} bytes", text.len());
 
+        // Unchanged: found so from the file's hash, not extracted again.
         let again = ingest(&pieces, &[source(None)], &fingerprint, 5000);
-        assert_eq!(again[0].added, Added::Unchanged);
+        assert_eq!(
+            again[0],
+            Ingested {
+                added: Added::Unchanged,
+                facts: 0
+            }
+        );
         assert_eq!(quads(&pieces), stored);
 
         let changed = format!("{text}湖北省人民医院组建医疗队。\n");
@@ -508,5 +609,47 @@ mod tests {
         assert_eq!(quads(&pieces), quads(&whole_store(&changed).0));
         assert_ne!(quads(&pieces), stored);
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// On a rebuild, unchanged documents are reported in their place and not
+    /// extracted; the changed ones between them are.
+    #[test]
+    fn unchanged_documents_are_reported_in_their_place() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let text =
+            |name: &str| std::fs::read_to_string(root.join("examples/zh/docs").join(name)).unwrap();
+        let record = |name: &str, text: &str| Source {
+            path: "records.jsonl".into(),
+            name: name.into(),
+            text: Some(text.into()),
+        };
+        let fingerprint = sha2::Sha256::new();
+        let store = GraphStore::in_memory().unwrap();
+        let (a, b, c) = (
+            text("teams.txt"),
+            text("hospitals.txt"),
+            text("community.txt"),
+        );
+        let first = ingest(
+            &store,
+            &[record("a", &a), record("b", &b), record("c", &c)],
+            &fingerprint,
+            5000,
+        );
+        assert!(
+            first.iter().all(|d| d.added == Added::New && d.facts > 0),
+            "{first:?}"
+        );
+        let changed = format!("{b}{a}");
+        let second = ingest(
+            &store,
+            &[record("a", &a), record("b", &changed), record("c", &c)],
+            &fingerprint,
+            5000,
+        );
+        let added: Vec<Added> = second.iter().map(|d| d.added).collect();
+        assert_eq!(added, [Added::Unchanged, Added::Replaced, Added::Unchanged]);
+        assert_eq!((second[0].facts, second[2].facts), (0, 0));
+        assert!(second[1].facts > first[1].facts);
     }
 }
