@@ -185,14 +185,15 @@ impl Job<'_> {
                 }) => {
                     facts += found;
                     if args.verbose {
-                        let what = match added {
-                            Added::New => "loaded",
-                            Added::Replaced => "replaced",
-                            Added::Unchanged => "unchanged",
-                        };
-                        let detail = match added {
-                            Added::Unchanged => format!("{} (not extracted again)", source.name),
-                            _ => format!("{} ({found} facts)", source.name),
+                        let (what, detail) = match added {
+                            Added::New => ("loaded", format!("{} ({found} facts)", source.name)),
+                            Added::Replaced => {
+                                ("replaced", format!("{} ({found} facts)", source.name))
+                            }
+                            Added::Unchanged => (
+                                "unchanged",
+                                format!("{} (not extracted again)", source.name),
+                            ),
                         };
                         progress.suspend(|| output.status(what, AnsiColor::Green, &detail));
                     }

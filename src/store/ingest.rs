@@ -137,8 +137,7 @@ impl<'a> Ingest<'a> {
         fingerprint: &sha2::Sha256,
         lossy: bool,
     ) -> Result<bool, StoreError> {
-        let stdin = source.text.is_none() && source.path.as_os_str() == "-";
-        if self.fresh || stdin || (lossy && source.text.is_none()) {
+        if self.fresh || !hashed_before_extraction(source, lossy) {
             return Ok(false);
         }
         let iri = crate::extract::document_iri(&source.name);
@@ -310,6 +309,13 @@ fn extract_changed_into<E: From<StoreError>>(
     extract_in_pieces_into(ingest, feed, &sources[start..], each).map(|_| ())
 }
 
+/// Whether [`Ingest::skip_if_unchanged`] hashes `source` before it is
+/// extracted (a record's text, or a file read strictly); standard input and
+/// text read `lossy` are hashed as extracted.
+fn hashed_before_extraction(source: &crate::corpus::Source, lossy: bool) -> bool {
+    source.text.is_some() || (!lossy && source.path.as_os_str() != "-")
+}
+
 /// The document whose pieces [`extract_in_pieces_into`] is adding.
 struct Streaming {
     added: Added,
@@ -355,16 +361,8 @@ fn extract_in_pieces_into<E: From<StoreError>>(
             let iri = &piece.document.iri;
             let text = &piece.document.text;
             if piece.first {
-                let whole = piece.last;
-                let added = ingest.begin(iri, || match fingerprint {
-                    None => Ok(None),
-                    Some(fingerprint) if whole => {
-                        Ok(Some(crate::provenance::document_hash(fingerprint, text)))
-                    }
-                    Some(fingerprint) => file_hash(fingerprint, &source.path).map(Some),
-                })?;
                 current = Some(Streaming {
-                    added,
+                    added: Added::New,
                     facts: 0,
                     hasher: fingerprint.cloned(),
                 });
@@ -376,11 +374,18 @@ fn extract_in_pieces_into<E: From<StoreError>>(
             if let Some(hasher) = &mut streaming.hasher {
                 hasher.update(text.as_bytes());
             }
+            let hash = match (&streaming.hasher, piece.last) {
+                (Some(hasher), true) => Some(format!("{:x}", hasher.clone().finalize())),
+                _ => None,
+            };
+            if piece.first {
+                // A document hashed before extraction is known to be changed
+                // by now; one hashed as it streams is whole here (standard
+                // input and lossy text never go in pieces).
+                let unknown = !hashed_before_extraction(source, feed.lossy);
+                streaming.added = ingest.begin(iri, || Ok(hash.clone().filter(|_| unknown)))?;
+            }
             if streaming.added != Added::Unchanged {
-                let hash = match (&streaming.hasher, piece.last) {
-                    (Some(hasher), true) => Some(format!("{:x}", hasher.clone().finalize())),
-                    _ => None,
-                };
                 ingest.add_facts(&DocumentFacts {
                     iri,
                     path: &source.name,
