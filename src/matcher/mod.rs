@@ -51,11 +51,18 @@ type LexiconEntries = HashMap<String, EntryTarget, foldhash::fast::FixedState>;
 #[derive(Debug)]
 pub struct Matcher {
     rules: Vec<CompiledRule>,
-    /// Every trigger literal of every rule.
+    /// The literals of each rule's most selective trigger set: the scan over
+    /// the whole text.
     triggers: Option<AhoCorasick>,
-    /// For each trigger (by pattern id), the rules it triggers, with the bit
-    /// of the rule's trigger set it belongs to.
-    trigger_rules: Vec<Vec<(usize, u8)>>,
+    /// For each of those literals (by pattern id), the rules it triggers.
+    trigger_rules: Vec<Vec<usize>>,
+    /// The literals of the rules' other trigger sets, looked for only in the
+    /// sentences the first scan found (few, so the literals that fire
+    /// everywhere, such as surnames, cost little).
+    confirm: Option<AhoCorasick>,
+    /// For each of those literals, the rules it confirms, with the bit of
+    /// the rule's trigger set it belongs to (bit 0 is the first set's).
+    confirm_rules: Vec<Vec<(usize, u8)>>,
     /// For each rule, the bits of all its trigger sets: a sentence is a
     /// candidate when it holds a trigger of every set.
     full_masks: Vec<u8>,
@@ -226,8 +233,8 @@ impl Matcher {
     /// Compiles `rules`.
     pub fn new(rules: &RuleSet) -> Result<Matcher, CompileError> {
         let mut compiled = Vec::new();
-        let mut trigger_literals: HashMap<String, usize> = HashMap::new();
-        let mut trigger_rules: Vec<Vec<(usize, u8)>> = Vec::new();
+        let mut first = Literals::default();
+        let mut others = Literals::default();
         let mut full_masks = Vec::new();
         let mut untriggered = Vec::new();
         let mut rule_triggers = Vec::new();
@@ -278,47 +285,20 @@ impl Matcher {
                 big_triggers.push((index, automata));
                 continue;
             }
-            rule_triggers.push(sets.clone());
-            for (bit, set) in sets.into_iter().enumerate() {
+            for (bit, set) in sets.iter().enumerate() {
+                let literals = if bit == 0 { &mut first } else { &mut others };
                 for literal in set {
-                    let next = trigger_rules.len();
-                    let id = *trigger_literals.entry(literal).or_insert(next);
-                    if id == next {
-                        trigger_rules.push(Vec::new());
-                    }
-                    trigger_rules[id].push((index, 1 << bit));
+                    literals.add(literal, (index, 1 << bit));
                 }
             }
+            rule_triggers.push(sets);
         }
-        let mut literals: Vec<(String, usize)> = trigger_literals.into_iter().collect();
-        literals.sort_by_key(|(_, id)| *id);
-        let triggers = if literals.is_empty() {
-            None
-        } else {
-            let patterns: Vec<&str> = literals
-                .iter()
-                .map(|(literal, _)| literal.as_str())
-                .collect();
-            // A DFA scans fastest, but grows with the patterns: past a few
-            // thousand (a big lexicon's names) a contiguous NFA is the one
-            // that builds in seconds and fits in memory.
-            let kind = if patterns.len() <= TRIGGER_DFA_PATTERNS {
-                aho_corasick::AhoCorasickKind::DFA
-            } else {
-                aho_corasick::AhoCorasickKind::ContiguousNFA
-            };
-            Some(
-                AhoCorasick::builder()
-                    .match_kind(aho_corasick::MatchKind::Standard)
-                    .kind(Some(kind))
-                    .build(patterns)
-                    .map_err(|error| CompileError {
-                        what: "the triggers".into(),
-                        message: error.to_string(),
-                        origin: None,
-                    })?,
-            )
-        };
+        let (triggers, trigger_rules) = first.automaton()?;
+        let trigger_rules = trigger_rules
+            .into_iter()
+            .map(|rules| rules.into_iter().map(|(rule, _)| rule).collect())
+            .collect();
+        let (confirm, confirm_rules) = others.automaton()?;
         let mut entity_constraints = Vec::new();
         for entity in &rules.entities {
             let compiled = compile_constraints(rules, &entity.constraints).map_err(|message| {
@@ -339,6 +319,8 @@ impl Matcher {
             rules: compiled,
             triggers,
             trigger_rules,
+            confirm,
+            confirm_rules,
             full_masks,
             untriggered,
             big_triggers,
@@ -389,7 +371,9 @@ impl Matcher {
 
     /// For each sentence (byte ranges into `text`), the rules to run on it:
     /// those with a trigger of each of their trigger sets inside the
-    /// sentence, and those without triggers. One pass over the text.
+    /// sentence, and those without triggers. One pass over the text for each
+    /// rule's most selective set; the sentences it finds are then searched
+    /// for the other sets.
     pub fn candidates(&self, text: &str, sentences: &[Range<usize>]) -> Vec<Vec<usize>> {
         let mut candidates: Vec<Vec<usize>> = vec![self.untriggered.clone(); sentences.len()];
         for (rule, automata) in &self.big_triggers {
@@ -400,52 +384,83 @@ impl Matcher {
                 }
             }
         }
-        let Some(triggers) = &self.triggers else {
-            for list in &mut candidates {
-                list.sort_unstable();
-            }
-            return candidates;
-        };
-        let mut masks = vec![0u8; self.rules.len()];
-        let mut touched: Vec<usize> = Vec::new();
-        let mut sentence = 0;
-        let flush = |sentence: usize,
-                     masks: &mut [u8],
-                     touched: &mut Vec<usize>,
-                     candidates: &mut Vec<Vec<usize>>| {
-            for rule in touched.drain(..) {
-                if masks[rule] == self.full_masks[rule] {
-                    candidates[sentence].push(rule);
+        if let Some(triggers) = &self.triggers {
+            let mut masks = vec![0u8; self.rules.len()];
+            let mut touched: Vec<usize> = Vec::new();
+            let mut sentence = 0;
+            for hit in triggers.find_overlapping_iter(text) {
+                while sentence < sentences.len() && sentences[sentence].end <= hit.start() {
+                    let range = sentences[sentence].clone();
+                    self.confirm(
+                        &text[range],
+                        &mut masks,
+                        &mut touched,
+                        &mut candidates[sentence],
+                    );
+                    sentence += 1;
                 }
-                masks[rule] = 0;
-            }
-        };
-        for hit in triggers.find_overlapping_iter(text) {
-            while sentence < sentences.len() && sentences[sentence].end <= hit.start() {
-                flush(sentence, &mut masks, &mut touched, &mut candidates);
-                sentence += 1;
-            }
-            if sentence == sentences.len() {
-                break;
-            }
-            let range = &sentences[sentence];
-            if hit.start() >= range.start && hit.end() <= range.end {
-                for &(rule, bit) in &self.trigger_rules[hit.pattern().as_usize()] {
-                    if masks[rule] == 0 {
-                        touched.push(rule);
+                if sentence == sentences.len() {
+                    break;
+                }
+                let range = &sentences[sentence];
+                if hit.start() >= range.start && hit.end() <= range.end {
+                    for &rule in &self.trigger_rules[hit.pattern().as_usize()] {
+                        if masks[rule] == 0 {
+                            touched.push(rule);
+                            masks[rule] = 1;
+                        }
                     }
-                    masks[rule] |= bit;
                 }
             }
-        }
-        if sentence < sentences.len() {
-            flush(sentence, &mut masks, &mut touched, &mut candidates);
+            if sentence < sentences.len() {
+                let range = sentences[sentence].clone();
+                self.confirm(
+                    &text[range],
+                    &mut masks,
+                    &mut touched,
+                    &mut candidates[sentence],
+                );
+            }
         }
         for list in &mut candidates {
             list.sort_unstable();
             list.dedup();
         }
         candidates
+    }
+
+    /// Of the rules `touched` (whose first trigger set `sentence` holds: bit
+    /// 0 of their `masks`), adds to `candidates` those whose other sets it
+    /// holds too, and clears `touched` and their masks.
+    fn confirm(
+        &self,
+        sentence: &str,
+        masks: &mut [u8],
+        touched: &mut Vec<usize>,
+        candidates: &mut Vec<usize>,
+    ) {
+        if touched.is_empty() {
+            return;
+        }
+        let pending = touched
+            .iter()
+            .any(|&rule| masks[rule] != self.full_masks[rule]);
+        if let (true, Some(confirm)) = (pending, &self.confirm) {
+            for hit in confirm.find_overlapping_iter(sentence) {
+                for &(rule, bit) in &self.confirm_rules[hit.pattern().as_usize()] {
+                    // Only rules whose first set is here (`masks` is 0 elsewhere).
+                    if masks[rule] != 0 {
+                        masks[rule] |= bit;
+                    }
+                }
+            }
+        }
+        for rule in touched.drain(..) {
+            if masks[rule] == self.full_masks[rule] {
+                candidates.push(rule);
+            }
+            masks[rule] = 0;
+        }
     }
 
     /// Every match of rule `rule` in `sentence`: leftmost-longest, not
@@ -889,6 +904,52 @@ impl Names {
     }
 }
 
+/// Trigger literals being collected, each once, with what each stands for.
+#[derive(Default)]
+struct Literals {
+    ids: HashMap<String, usize>,
+    literals: Vec<String>,
+    targets: Vec<Vec<(usize, u8)>>,
+}
+
+impl Literals {
+    fn add(&mut self, literal: &str, target: (usize, u8)) {
+        let next = self.literals.len();
+        let id = *self.ids.entry(literal.to_owned()).or_insert(next);
+        if id == next {
+            self.literals.push(literal.to_owned());
+            self.targets.push(Vec::new());
+        }
+        self.targets[id].push(target);
+    }
+
+    /// An automaton finding every literal (overlapping), and the targets by
+    /// pattern id; none without literals.
+    fn automaton(self) -> Result<(Option<AhoCorasick>, Vec<Vec<(usize, u8)>>), CompileError> {
+        if self.literals.is_empty() {
+            return Ok((None, self.targets));
+        }
+        // A DFA scans fastest, but grows with the patterns: past a few
+        // thousand (a big lexicon's names) a contiguous NFA is the one that
+        // builds in seconds and fits in memory.
+        let kind = if self.literals.len() <= TRIGGER_DFA_PATTERNS {
+            aho_corasick::AhoCorasickKind::DFA
+        } else {
+            aho_corasick::AhoCorasickKind::ContiguousNFA
+        };
+        let automaton = AhoCorasick::builder()
+            .match_kind(aho_corasick::MatchKind::Standard)
+            .kind(Some(kind))
+            .build(&self.literals)
+            .map_err(|error| CompileError {
+                what: "the triggers".into(),
+                message: error.to_string(),
+                origin: None,
+            })?;
+        Ok((Some(automaton), self.targets))
+    }
+}
+
 fn start_hash(first: char, second: char) -> usize {
     let key = (u64::from(first) << 21 | u64::from(second)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
     (key >> (64 - NAME_START_BITS)) as usize
@@ -995,11 +1056,10 @@ fn meta_regex(hir: &Hir) -> Result<Regex, String> {
 /// would hold a copy of the class for every round. Otherwise a bounded
 /// backtracker, when the match is short enough for its visited set: it
 /// follows the preferred path first, so a greedy split costs about the match's
-/// length; else the meta regex (a PikeVM, which steps every NFA state at every
-/// byte). All three split leftmost-first, alike, and all are linear: the
-/// backtracker visits each (state, position) pair at most once, the row
-/// fills a table of items × characters. The backtracker is built the first
-/// time the rule needs a split.
+/// length; else a PikeVM (which steps every NFA state at every byte), both
+/// over one NFA. All three split leftmost-first, alike, and all are linear:
+/// the backtracker visits each (state, position) pair at most once, the row
+/// fills a table of items × characters.
 #[derive(Debug)]
 enum Splitter {
     Runs {
@@ -1007,9 +1067,8 @@ enum Splitter {
         groups: GroupInfo,
     },
     Automata {
-        meta: Regex,
-        hir: Hir,
-        backtrack: std::sync::OnceLock<Option<BoundedBacktracker>>,
+        backtracker: BoundedBacktracker,
+        pikevm: PikeVM,
     },
 }
 
@@ -1017,8 +1076,8 @@ enum Splitter {
 #[derive(Debug)]
 struct SplitCache {
     captures: Captures,
-    meta: Option<meta::Cache>,
-    backtrack: Option<(backtrack::Cache, Captures)>,
+    backtrack: Option<backtrack::Cache>,
+    pikevm: Option<pikevm::Cache>,
 }
 
 /// The visited set of a split's backtracker may take this many bytes (a bit
@@ -1033,69 +1092,60 @@ impl Splitter {
                 return Ok(Splitter::Runs { runs, groups });
             }
         }
+        let nfa = thompson::Compiler::new()
+            .configure(thompson::Config::new().nfa_size_limit(Some(64 << 20)))
+            .build_from_hir(&hir)
+            .map_err(|error| error.to_string())?;
+        let backtracker = BoundedBacktracker::builder()
+            .configure(BoundedBacktracker::config().visited_capacity(BACKTRACK_VISITED_BYTES))
+            .build_from_nfa(nfa.clone())
+            .map_err(|error| error.to_string())?;
+        let pikevm = PikeVM::new_from_nfa(nfa).map_err(|error| error.to_string())?;
         Ok(Splitter::Automata {
-            meta: meta_regex(&hir)?,
-            hir,
-            backtrack: std::sync::OnceLock::new(),
+            backtracker,
+            pikevm,
         })
     }
 
     fn cache(&self) -> SplitCache {
-        match self {
-            Splitter::Runs { groups, .. } => SplitCache {
-                captures: Captures::all(groups.clone()),
-                meta: None,
-                backtrack: None,
-            },
-            Splitter::Automata { meta, .. } => SplitCache {
-                captures: meta.create_captures(),
-                meta: Some(meta.create_cache()),
-                backtrack: None,
-            },
+        let captures = match self {
+            Splitter::Runs { groups, .. } => Captures::all(groups.clone()),
+            Splitter::Automata { pikevm, .. } => pikevm.create_captures(),
+        };
+        SplitCache {
+            captures,
+            backtrack: None,
+            pikevm: None,
         }
     }
 
     /// The captures of the match of `haystack[start..]` (none found: not a
     /// match).
     fn split<'c>(&self, cache: &'c mut SplitCache, haystack: &str, start: usize) -> &'c Captures {
-        let (meta, hir, backtrack) = match self {
+        let (backtracker, pikevm) = match self {
             Splitter::Runs { runs, .. } => {
                 runs.split(haystack, start..haystack.len(), &mut cache.captures);
                 return &cache.captures;
             }
             Splitter::Automata {
-                meta,
-                hir,
-                backtrack,
-            } => (meta, hir, backtrack),
+                backtracker,
+                pikevm,
+            } => (backtracker, pikevm),
         };
         let input = &Input::new(haystack).range(start..).anchored(Anchored::Yes);
-        let backtracker = backtrack
-            .get_or_init(|| {
-                let nfa = thompson::Compiler::new()
-                    .configure(thompson::Config::new().nfa_size_limit(Some(64 << 20)))
-                    .build_from_hir(hir)
-                    .ok()?;
-                BoundedBacktracker::builder()
-                    .configure(
-                        BoundedBacktracker::config().visited_capacity(BACKTRACK_VISITED_BYTES),
-                    )
-                    .build_from_nfa(nfa)
-                    .ok()
-            })
-            .as_ref();
-        if let Some(backtracker) = backtracker {
-            if input.get_span().len() <= backtracker.max_haystack_len() {
-                let (bt_cache, captures) = cache.backtrack.get_or_insert_with(|| {
-                    (backtracker.create_cache(), backtracker.create_captures())
-                });
-                if backtracker.try_search(bt_cache, input, captures).is_ok() {
-                    return &cache.backtrack.as_ref().expect("made above").1;
-                }
+        if input.get_span().len() <= backtracker.max_haystack_len() {
+            let bt_cache = cache
+                .backtrack
+                .get_or_insert_with(|| backtracker.create_cache());
+            if backtracker
+                .try_search(bt_cache, input, &mut cache.captures)
+                .is_ok()
+            {
+                return &cache.captures;
             }
         }
-        let meta_cache = cache.meta.as_mut().expect("made with the meta regex");
-        meta.search_captures_with(meta_cache, input, &mut cache.captures);
+        let vm_cache = cache.pikevm.get_or_insert_with(|| pikevm.create_cache());
+        pikevm.search(vm_cache, input, &mut cache.captures);
         &cache.captures
     }
 }
@@ -1276,6 +1326,75 @@ mod tests {
             matcher.candidates(text, &sentences),
             vec![vec![], vec![0], vec![]]
         );
+    }
+
+    /// The two-step scan (each rule's first set over the text, the other sets
+    /// over the sentences it found) picks exactly the sentences that hold a
+    /// literal of every set, with literals inside, overlapping and ending
+    /// other literals, several rules sharing sets in different places.
+    #[test]
+    fn candidates_are_the_sentences_holding_every_set() {
+        let (_, matcher) = matcher(
+            "lexicon Role = \"书记\", \"党支部书记\", \"支书\"\n\
+             lexicon Verb = \"成立\", \"组建\"\n\
+             rule r0 = \\p{Han}{0,4} Role \"说\" => ex:a ex:b ex:c\n\
+             rule r1 = Verb .{0,6} Role => ex:a ex:b ex:c\n\
+             rule r2 = \"党支部\" .{0,6} Verb .{0,6} (\"队\" | \"组\") => ex:a ex:b ex:c\n\
+             rule r3 = \\p{Han}+ => ex:a ex:b ex:c\n",
+        );
+        let words = [
+            "党支部书记",
+            "党支部",
+            "书",
+            "记",
+            "支书",
+            "说",
+            "成立",
+            "组建",
+            "组",
+            "建",
+            "队",
+            "立",
+            "成",
+            "甲",
+            "a",
+            ",",
+        ];
+        // Every sentence of up to four words (a word may repeat).
+        let mut sentences_text = Vec::new();
+        let mut stack = vec![String::new()];
+        while let Some(prefix) = stack.pop() {
+            sentences_text.push(prefix.clone());
+            if prefix.chars().count() < 9 {
+                for word in words {
+                    if prefix.len() + word.len() <= 4 * 6 && sentences_text.len() < 40_000 {
+                        stack.push(format!("{prefix}{word}"));
+                    }
+                }
+            }
+        }
+        let text: String = sentences_text.iter().map(|s| format!("{s}\n")).collect();
+        let mut sentences = Vec::new();
+        let mut start = 0;
+        for sentence in &sentences_text {
+            sentences.push(start..start + sentence.len());
+            start += sentence.len() + 1;
+        }
+        let candidates = matcher.candidates(&text, &sentences);
+        for (sentence, found) in sentences_text.iter().zip(&candidates) {
+            let expected: Vec<usize> = (0..matcher.rules.len())
+                .filter(|&rule| {
+                    matcher.rule_triggers[rule].iter().all(|set| {
+                        set.iter()
+                            .any(|literal| sentence.contains(literal.as_str()))
+                    })
+                })
+                .collect();
+            assert_eq!(found, &expected, "in {sentence:?}");
+        }
+        // The sets are what the test means to exercise.
+        assert!(matcher.rule_triggers[1].len() == 2 && matcher.rule_triggers[2].len() == 3);
+        assert!(matcher.rule_triggers[3].is_empty());
     }
 
     #[test]
