@@ -6,9 +6,10 @@
 //! that start (a PikeVM where the DFA gives up on word boundaries), and a
 //! `Splitter` that assigns the captures of that span (a bounded
 //! backtracker, else a PikeVM). Together they give the language's
-//! leftmost-longest semantics in linear time per attempt. An Aho–Corasick
-//! automaton over the rules' triggers (see [`trigger`]; big lexicons' names
-//! in finite-state automata) picks the sentences each rule runs on.
+//! leftmost-longest semantics in linear time per attempt. Aho–Corasick
+//! automata over the rules' triggers (see [`trigger`]; big lexicons' names
+//! in hash sets) pick the sentences each rule runs on: one over the text for
+//! each rule's most selective set, one over those sentences for the rest.
 //!
 //! **Invariant:** every engine is linear in its input — lazy DFAs and
 //! PikeVMs by construction, the bounded backtracker because it visits each
@@ -376,10 +377,14 @@ impl Matcher {
     /// for the other sets.
     pub fn candidates(&self, text: &str, sentences: &[Range<usize>]) -> Vec<Vec<usize>> {
         let mut candidates: Vec<Vec<usize>> = vec![self.untriggered.clone(); sentences.len()];
+        let mut places = Places::default();
         for (rule, automata) in &self.big_triggers {
             for (index, range) in sentences.iter().enumerate() {
                 let sentence = &text[range.clone()];
-                if automata.iter().all(|names| names.found_in(sentence)) {
+                if automata
+                    .iter()
+                    .all(|names| names.found_in(sentence, &mut places))
+                {
                     candidates[index].push(*rule);
                 }
             }
@@ -842,6 +847,10 @@ struct Names {
     /// A bit per hash of a name's first two characters; `None` when a name
     /// is one character.
     starts: Option<Vec<u64>>,
+    /// A bit per hash of a name's first three characters, asked where
+    /// `starts` lets a name start (a table the size of the names, so a few
+    /// in a hundred pass); `None` when a name is shorter.
+    triples: Option<Vec<u64>>,
 }
 
 /// Bits of the filter of [`Names`]: a 2 MB table, mostly empty for a
@@ -851,17 +860,25 @@ const NAME_START_BITS: u32 = 24;
 impl Names {
     fn new(names: &[String]) -> Names {
         let mut starts = Some(vec![0u64; 1 << (NAME_START_BITS - 6)]);
+        let triple_bits = triple_bits(names.len());
+        let mut triples = Some(vec![0u64; 1 << (triple_bits - 6)]);
         let (mut shortest, mut longest) = (usize::MAX, 0);
         for name in names {
             let count = name.chars().count();
             (shortest, longest) = (shortest.min(count), longest.max(count));
             let mut chars = name.chars();
-            match (chars.next(), chars.next(), &mut starts) {
+            let (first, second, third) = (chars.next(), chars.next(), chars.next());
+            match (first, second, &mut starts) {
                 (Some(first), Some(second), Some(bits)) => {
-                    let at = start_hash(first, second);
-                    bits[at >> 6] |= 1 << (at & 63);
+                    set_bit(bits, start_hash(first, second));
+                    match (third, &mut triples) {
+                        (Some(third), Some(bits)) => {
+                            set_bit(bits, triple_hash(first, second, third, triple_bits));
+                        }
+                        _ => triples = None,
+                    }
                 }
-                _ => starts = None,
+                _ => (starts, triples) = (None, None),
             }
         }
         Names {
@@ -876,32 +893,72 @@ impl Names {
             shortest,
             longest,
             starts,
+            triples,
         }
     }
 
-    /// Whether `text` holds one of the names.
-    fn found_in(&self, text: &str) -> bool {
-        let mut chars = text.char_indices().peekable();
-        while let Some((start, first)) = chars.next() {
-            if let (Some(bits), Some(&(_, second))) = (&self.starts, chars.peek()) {
-                let at = start_hash(first, second);
-                if bits[at >> 6] & (1 << (at & 63)) == 0 {
-                    continue;
+    /// Whether `text` holds one of the names. `places` is a buffer the
+    /// caller keeps between calls.
+    ///
+    /// The filters are asked for every place first, without a branch on
+    /// their answers, so that their lookups (misses in tables of megabytes)
+    /// overlap instead of waiting one for another; only the places both let
+    /// through are looked up in the set.
+    fn found_in(&self, text: &str, places: &mut Places) -> bool {
+        let Places { chars, at } = places;
+        chars.clear();
+        chars.extend(text.char_indices());
+        chars.push((text.len(), '\0'));
+        let count = chars.len() - 1;
+        at.clear();
+        at.resize(count, 0);
+        let mut kept = 0;
+        match &self.starts {
+            Some(bits) => {
+                for index in 0..count.saturating_sub(1) {
+                    at[kept] = index;
+                    kept += usize::from(has_bit(
+                        bits,
+                        start_hash(chars[index].1, chars[index + 1].1),
+                    ));
                 }
             }
-            let ends = text[start..]
-                .char_indices()
-                .skip(1)
-                .map(|(at, _)| start + at)
-                .chain([text.len()]);
-            for (count, end) in (1..=self.longest).zip(ends) {
-                if count >= self.shortest && self.names.contains(&text[start..end]) {
-                    return true;
-                }
+            None => {
+                at.iter_mut()
+                    .enumerate()
+                    .for_each(|(index, at)| *at = index);
+                kept = count;
             }
         }
-        false
+        if let Some(bits) = &self.triples {
+            let bits_len = (bits.len() << 6).trailing_zeros();
+            let mut through = 0;
+            for next in 0..kept {
+                let index = at[next];
+                at[through] = index;
+                let (first, second, third) =
+                    (chars[index].1, chars[index + 1].1, chars[index + 2].1);
+                through += usize::from(has_bit(bits, triple_hash(first, second, third, bits_len)));
+            }
+            kept = through;
+        }
+        at[..kept].iter().any(|&index| {
+            let start = chars[index].0;
+            let ends = chars[index + 1..].iter().map(|&(end, _)| end);
+            (1..=self.longest).zip(ends).any(|(count, end)| {
+                count >= self.shortest && self.names.contains(&text[start..end])
+            })
+        })
     }
+}
+
+/// Buffers for [`Names::found_in`]: a sentence's characters and the places
+/// a name may start.
+#[derive(Default)]
+struct Places {
+    /// Each character with its offset, then the end of the text.
+    chars: Vec<(usize, char)>,
+    at: Vec<usize>,
 }
 
 /// Trigger literals being collected, each once, with what each stands for.
@@ -948,6 +1005,30 @@ impl Literals {
             })?;
         Ok((Some(automaton), self.targets))
     }
+}
+
+/// Bits of the filter of names' first three characters: about 64 a name
+/// (so a few in a hundred places pass), from 64 KB to 32 MB.
+fn triple_bits(names: usize) -> u32 {
+    (names
+        .saturating_mul(64)
+        .next_power_of_two()
+        .trailing_zeros())
+    .clamp(19, 28)
+}
+
+fn triple_hash(first: char, second: char, third: char, bits: u32) -> usize {
+    let key = (u64::from(first) << 42 | u64::from(second) << 21 | u64::from(third))
+        .wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    (key >> (64 - bits)) as usize
+}
+
+fn set_bit(bits: &mut [u64], at: usize) {
+    bits[at >> 6] |= 1 << (at & 63);
+}
+
+fn has_bit(bits: &[u64], at: usize) -> bool {
+    bits[at >> 6] & (1 << (at & 63)) != 0
 }
 
 fn start_hash(first: char, second: char) -> usize {
@@ -1395,6 +1476,53 @@ mod tests {
         // The sets are what the test means to exercise.
         assert!(matcher.rule_triggers[1].len() == 2 && matcher.rule_triggers[2].len() == 3);
         assert!(matcher.rule_triggers[3].is_empty());
+    }
+
+    /// A big lexicon's names are found wherever a plain substring search
+    /// finds them, whatever their lengths (with the three-character filter
+    /// when every name has three, without it when one is shorter), and only
+    /// there, at the start, middle and end of a text.
+    #[test]
+    fn names_are_found_where_a_substring_search_finds_them() {
+        // Characters from a small alphabet, so that texts hold names, parts
+        // of names and names overlapping others.
+        let han = |i: usize| char::from_u32(0x4e00 + (i % 40) as u32).unwrap();
+        let word = |seed: usize, len: usize| -> String {
+            (0..len)
+                .map(|k| han(seed.wrapping_mul(2654435761).rotate_left(k as u32 * 7) >> 3))
+                .collect()
+        };
+        for shortest in [1, 2, 3] {
+            // A few names of `shortest` characters, the others of three to five.
+            let names: Vec<String> = (0..400)
+                .map(|i| word(i, if i % 50 == 0 { shortest } else { 3 + i % 3 }))
+                .collect();
+            let filter = Names::new(&names);
+            assert_eq!(filter.triples.is_some(), shortest >= 3);
+            let mut places = Places::default();
+            let mut found = 0;
+            for seed in 0..6_000 {
+                let name = &names[seed % names.len()];
+                // A name, or all of it but its last character, inside other text.
+                let inner: String = match seed % 3 {
+                    0 => name.clone(),
+                    1 => name.chars().take(name.chars().count() - 1).collect(),
+                    _ => String::new(),
+                };
+                let text = format!(
+                    "{}{inner}{}",
+                    word(seed, seed % 4),
+                    word(seed + 1, seed % 5)
+                );
+                let expected = names.iter().any(|n| text.contains(n.as_str()));
+                assert_eq!(filter.found_in(&text, &mut places), expected, "{text:?}");
+                found += usize::from(expected);
+            }
+            assert!(
+                found > 1_000 && found < 5_900,
+                "{found} of 6,000 texts hold a name"
+            );
+        }
     }
 
     #[test]

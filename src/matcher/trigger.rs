@@ -1,7 +1,8 @@
 //! Triggers: literals at least one of which every match of a rule contains.
 //!
-//! One Aho–Corasick pass over a document finds every trigger; a rule runs only
-//! on the sentences that hold one of its triggers. Verbs such as 成立, suffixes
+//! One Aho–Corasick pass over a document finds each rule's most selective
+//! set, the sentences found are searched for its others; a rule runs only on
+//! the sentences that hold a trigger of each set. Verbs such as 成立, suffixes
 //! such as 医院, lexicon entries — most text holds none, and costs only the scan.
 
 use crate::rules::{Constraint, ConstraintTest, Normalizer, Pattern, Rule, RuleSet};

@@ -711,8 +711,11 @@ impl Lowerer<'_> {
         let lexicon_file = self.sources.add(name, key, text);
         let text = self.sources.file(lexicon_file).text.clone();
         let mut entries = Vec::new();
-        // Keyed by slices of `text`: a million entries, no copies.
-        let mut file_seen: HashMap<&str, usize> = HashMap::new();
+        // Keyed by slices of `text`: a million entries, no copies; hashed
+        // with foldhash (fast, not keyed against floods: the keys are the
+        // rule author's).
+        let mut file_seen: HashMap<&str, usize, foldhash::fast::FixedState> =
+            HashMap::with_capacity_and_hasher(text.len() / 16, Default::default());
         let mut offset = 0;
         for line in text.split_inclusive('\n') {
             let line_offset = offset;
@@ -791,10 +794,11 @@ impl Lowerer<'_> {
                 }
                 Some(canonical) => EntryTarget::Canonical(canonical.to_owned()),
             };
-            let at = line_offset + content.find(entry).unwrap_or(0);
-            match file_seen.get(entry) {
-                Some(first) => {
-                    let line = self.sources.file(lexicon_file).line_col(*first).line;
+            // `entry` is a slice of `content`.
+            let at = line_offset + (entry.as_ptr() as usize - content.as_ptr() as usize);
+            match file_seen.entry(entry) {
+                std::collections::hash_map::Entry::Occupied(first) => {
+                    let line = self.sources.file(lexicon_file).line_col(*first.get()).line;
                     self.warn_duplicate_entry(
                         lexicon_file,
                         Span::new(at, at + entry.len()),
@@ -803,8 +807,8 @@ impl Lowerer<'_> {
                     );
                     continue;
                 }
-                None => {
-                    file_seen.insert(entry, at);
+                std::collections::hash_map::Entry::Vacant(vacant) => {
+                    vacant.insert(at);
                 }
             }
             entries.push(LexiconEntry {
