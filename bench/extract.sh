@@ -195,6 +195,12 @@ peak() { /usr/bin/time -f "%e s, %M KB peak" env RAYON_NUM_THREADS=1 "$@" 2>&1 >
 pd4_mb=$(python3 -c "import os,sys; print(round(os.path.getsize(sys.argv[1]) / 1e6, 1))" "$work/pd4.txt")
 echo "1M-entry lexicon, rule with a context word: compile (one-line document) $(peak "$kgrep" extract -q -r "$work/gaz-context.kgr" "$work/x.txt"); over People's Daily x4 ($pd4_mb MB) $(peak "$kgrep" extract -q -r "$work/gaz-context.kgr" "$work/pd4.txt")"
 echo "1M-entry lexicon, entity-only rule: compile $(peak "$kgrep" extract -q -r "$work/gaz-only.kgr" "$work/x.txt"); over People's Daily x4 $(peak "$kgrep" extract -q -r "$work/gaz-only.kgr" "$work/pd4.txt")"
+# Matching speed: over People's Daily x10 (the ten documents above), less the
+# compile time, each the best of $runs runs (compiling the names takes
+# seconds and varies by a tenth of one, so a small document cannot tell).
+gaz_compile=$(best_of env RAYON_NUM_THREADS=1 "$kgrep" extract -q -r "$work/gaz-only.kgr" "$work/x.txt")
+gaz_ten=$(best_of env RAYON_NUM_THREADS=1 "$kgrep" extract -q -r "$work/gaz-only.kgr" "$work/ten")
+echo "1M-entry lexicon, entity-only rule, matching over People's Daily x10 ($(calc "10 * $mb") MB): ${gaz_ten}s less ${gaz_compile}s compile = $(calc "10 * $mb / ($gaz_ten - $gaz_compile)") MB/s (the issue asks >= 100 MB/s)"
 echo "10,000 rules: compile $(peak "$kgrep" extract -q -r "$work/rules10k.kgr" "$work/x.txt") (the issue asks <= 10 s, <= 1 GB)"
 
 # 3 (issue 10). The dense document: 300,000 copies of one sentence with a

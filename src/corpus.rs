@@ -450,10 +450,22 @@ pub fn extract_in_pieces<E>(
     let mut start = 0;
     while start < sources.len() {
         if big(&sources[start]) {
-            if !stream_document(extractor, &sources[start], year, piece_bytes, &mut sink)? {
+            // A run of big documents goes through one pipeline: the next
+            // one is read while the last pieces of the one before are
+            // extracted.
+            let end = (start..sources.len())
+                .find(|&index| !big(&sources[index]))
+                .unwrap_or(sources.len());
+            if !stream_documents(
+                extractor,
+                &sources[start..end],
+                year,
+                piece_bytes,
+                &mut sink,
+            )? {
                 return Ok(());
             }
-            start += 1;
+            start = end;
             continue;
         }
         let end = (start..sources.len())
@@ -486,8 +498,97 @@ pub fn extract_in_pieces<E>(
     Ok(())
 }
 
-/// One big document, piece by piece (see [`extract_in_pieces`]).
-fn stream_document<E>(
+/// Big documents, piece by piece (see [`extract_in_pieces`]).
+fn stream_documents<E>(
+    extractor: &Extractor,
+    sources: &[Source],
+    year: Option<i32>,
+    piece_bytes: usize,
+    sink: &mut impl FnMut(&Source, Result<Piece, CorpusError>) -> Result<bool, E>,
+) -> Result<bool, E> {
+    let threads = rayon::current_num_threads().max(1);
+    if threads == 1 {
+        // One thread takes one piece at a time: nothing to keep busy, and the
+        // least memory.
+        for source in sources {
+            if !stream_serially(extractor, source, year, piece_bytes, sink)? {
+                return Ok(false);
+            }
+        }
+        return Ok(true);
+    }
+    // More threads: a reader hands the pieces of one document after another
+    // to the pool as they are read, the pool extracts them, and this thread
+    // hands them to the sink in order as they come back. Reading, extracting
+    // and writing overlap, also across documents, and at most
+    // `PIECES_PER_THREAD` pieces a thread are in flight.
+    let window = PIECES_PER_THREAD * threads;
+    let (done_tx, done_rx) = std::sync::mpsc::channel();
+    let (permit_tx, permit_rx) = std::sync::mpsc::sync_channel::<()>(window);
+    for _ in 0..window {
+        permit_tx
+            .send(())
+            .expect("the channel has room for every permit");
+    }
+    std::thread::scope(|threads| {
+        threads.spawn(move || {
+            rayon::in_place_scope(|pool| {
+                // Numbers what goes back, across documents.
+                let mut sequence = 0;
+                for (index, source) in sources.iter().enumerate() {
+                    let opened = check_utf8(&source.path)
+                        .and_then(|()| Pieces::open(&source.path, piece_bytes));
+                    let mut reader = match opened {
+                        Ok(reader) => reader,
+                        Err(error) => {
+                            if permit_rx.recv().is_err() {
+                                return;
+                            }
+                            let _ = done_tx.send((sequence, index, Returned::Failed(error)));
+                            sequence += 1;
+                            continue;
+                        }
+                    };
+                    let iri = crate::extract::document_iri(&source.name);
+                    let mut document_year = year;
+                    for piece in 0.. {
+                        // No permit left to wait for: the sink has stopped.
+                        if permit_rx.recv().is_err() {
+                            return;
+                        }
+                        let number = sequence;
+                        sequence += 1;
+                        let text = match reader.next_piece() {
+                            Ok(Some(text)) => text,
+                            Ok(None) => {
+                                let _ = done_tx.send((number, index, Returned::End));
+                                break;
+                            }
+                            Err(error) => {
+                                let _ = done_tx.send((number, index, Returned::Failed(error)));
+                                break;
+                            }
+                        };
+                        let last = reader.is_done();
+                        if piece == 0 {
+                            document_year =
+                                document_year.or_else(|| crate::extract::document_year(&text));
+                        }
+                        let (done_tx, iri) = (done_tx.clone(), iri.clone());
+                        pool.spawn(move |_| {
+                            let piece = extract_piece(extractor, iri, text, document_year);
+                            let _ = done_tx.send((number, index, Returned::Piece(piece, last)));
+                        });
+                    }
+                }
+            });
+        });
+        hand_over_in_order(sources, &done_rx, permit_tx, sink)
+    })
+}
+
+/// One big document on one thread, piece after piece.
+fn stream_serially<E>(
     extractor: &Extractor,
     source: &Source,
     year: Option<i32>,
@@ -500,110 +601,66 @@ fn stream_document<E>(
             Err(error) => return sink(source, Err(error)),
         };
     let iri = crate::extract::document_iri(&source.name);
-    let threads = rayon::current_num_threads().max(1);
     let mut order = InOrder::default();
-    if threads == 1 {
-        // One thread takes one piece at a time: nothing to keep busy, and the
-        // least memory.
-        let mut document_year = year;
-        loop {
-            let text = match reader.next_piece() {
-                Ok(Some(text)) => text,
-                Ok(None) => return Ok(true),
-                Err(error) => return sink(source, Err(error)),
-            };
-            if order.pieces == 0 {
-                document_year = document_year.or_else(|| crate::extract::document_year(&text));
-            }
-            let last = reader.is_done();
-            let piece = extract_piece(extractor, &iri, text, document_year);
-            if !order.hand_over(source, piece, last, sink)? {
-                return Ok(false);
-            }
+    let mut document_year = year;
+    loop {
+        let text = match reader.next_piece() {
+            Ok(Some(text)) => text,
+            Ok(None) => return Ok(true),
+            Err(error) => return sink(source, Err(error)),
+        };
+        if order.pieces == 0 {
+            document_year = document_year.or_else(|| crate::extract::document_year(&text));
+        }
+        let last = reader.is_done();
+        let piece = extract_piece(extractor, iri.clone(), text, document_year);
+        if !order.hand_over(source, piece, last, sink)? {
+            return Ok(false);
         }
     }
-    // More threads: a reader hands pieces to the pool as they are read, the
-    // pool extracts them, and this thread hands them to the sink in order as
-    // they come back. Reading, extracting and writing overlap, and at most
-    // `PIECES_PER_THREAD` pieces a thread are in flight.
-    let window = PIECES_PER_THREAD * threads;
-    let (done_tx, done_rx) = std::sync::mpsc::channel();
-    let (permit_tx, permit_rx) = std::sync::mpsc::sync_channel::<()>(window);
-    for _ in 0..window {
-        permit_tx
-            .send(())
-            .expect("the channel has room for every permit");
-    }
-    let iri = &iri;
-    std::thread::scope(|threads| {
-        threads.spawn(move || {
-            rayon::in_place_scope(|pool| {
-                let mut document_year = year;
-                for index in 0.. {
-                    // No permit left to wait for: the sink has stopped.
-                    if permit_rx.recv().is_err() {
-                        return;
-                    }
-                    let text = match reader.next_piece() {
-                        Ok(Some(text)) => text,
-                        Ok(None) => {
-                            let _ = done_tx.send((index, Returned::End));
-                            return;
-                        }
-                        Err(error) => {
-                            let _ = done_tx.send((index, Returned::Failed(error)));
-                            return;
-                        }
-                    };
-                    let last = reader.is_done();
-                    if index == 0 {
-                        document_year =
-                            document_year.or_else(|| crate::extract::document_year(&text));
-                    }
-                    let done_tx = done_tx.clone();
-                    pool.spawn(move |_| {
-                        let piece = extract_piece(extractor, iri, text, document_year);
-                        let _ = done_tx.send((index, Returned::Piece(piece, last)));
-                    });
-                }
-            });
-        });
-        hand_over_in_order(source, &done_rx, permit_tx, &mut order, sink)
-    })
 }
 
 /// What the reader and the pool send back of a big document's piece.
 enum Returned {
     Piece(Extracted, bool),
+    /// The document cannot be read (further).
     Failed(CorpusError),
+    /// The document has no more pieces.
     End,
 }
 
-/// Hands the pieces coming back from the pool (in any order) to the sink in
-/// order, giving the reader a permit for each; returns (and so drops the
-/// permits, which stops the reader) at the end, at a bad piece, or when the
-/// sink stops.
+/// Hands what comes back from the reader and the pool (in any order, by
+/// number) to the sink in order, giving the reader a permit for each;
+/// returns (and so drops the permits, which stops the reader) when all is
+/// handed over, or when the sink stops.
 fn hand_over_in_order<E>(
-    source: &Source,
-    returned: &std::sync::mpsc::Receiver<(usize, Returned)>,
+    sources: &[Source],
+    returned: &std::sync::mpsc::Receiver<(usize, usize, Returned)>,
     permits: std::sync::mpsc::SyncSender<()>,
-    order: &mut InOrder,
     sink: &mut impl FnMut(&Source, Result<Piece, CorpusError>) -> Result<bool, E>,
 ) -> Result<bool, E> {
     let mut waiting = std::collections::BTreeMap::new();
-    while let Ok((index, piece)) = returned.recv() {
-        waiting.insert(index, piece);
-        while let Some(piece) = waiting.remove(&order.pieces) {
-            match piece {
-                Returned::End => return Ok(true),
-                Returned::Failed(error) => return sink(source, Err(error)),
-                Returned::Piece(piece, last) => {
-                    if !order.hand_over(source, piece, last, sink)? {
-                        return Ok(false);
-                    }
-                    let _ = permits.try_send(());
-                }
+    let mut next = 0;
+    // The document being handed over (its pieces come one after another).
+    let mut current = None;
+    let mut order = InOrder::default();
+    while let Ok((number, index, piece)) = returned.recv() {
+        waiting.insert(number, (index, piece));
+        while let Some((index, piece)) = waiting.remove(&next) {
+            next += 1;
+            if current != Some(index) {
+                (current, order) = (Some(index), InOrder::default());
             }
+            let source = &sources[index];
+            let go_on = match piece {
+                Returned::End => true,
+                Returned::Failed(error) => sink(source, Err(error))?,
+                Returned::Piece(piece, last) => order.hand_over(source, piece, last, sink)?,
+            };
+            if !go_on {
+                return Ok(false);
+            }
+            let _ = permits.try_send(());
         }
     }
     Ok(true)
@@ -620,15 +677,11 @@ struct Extracted {
 
 fn extract_piece(
     extractor: &Extractor,
-    iri: &oxrdf::NamedNode,
+    iri: oxrdf::NamedNode,
     text: String,
     year: Option<i32>,
 ) -> Extracted {
-    let document = Document {
-        iri: iri.clone(),
-        text,
-        year,
-    };
+    let document = Document { iri, text, year };
     let extraction = extractor.with_scratch(|scratch| extractor.extract(&document, scratch));
     let chars = document.text.chars().count();
     Extracted {
@@ -936,6 +989,115 @@ pub(crate) mod tests {
             matches!(results.as_slice(), [Err(CorpusError::NotUtf8 { at, .. })] if *at == bytes.len() - 1),
             "{results:?}"
         );
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    /// Several big documents (one not UTF-8, one small among them) through
+    /// one pipeline, on one thread and on three: each document's pieces come
+    /// in order, first to last, with the facts of the whole document; the
+    /// broken one is one error and no piece; a sink that stops is not called
+    /// again.
+    #[test]
+    fn a_run_of_big_documents_streams_each_in_order() {
+        let extractor = example_extractor();
+        let dir = std::env::temp_dir().join(format!("kgrep-run-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let sentence = |i: usize| format!("第{i}支队伍：中国移动湖北分公司党委成立党员突击队。\n");
+        let texts: Vec<Vec<u8>> = (0..5)
+            .map(|doc| {
+                let lines = if doc == 3 { 1 } else { 400 + 50 * doc };
+                let mut bytes = (0..lines).map(sentence).collect::<String>().into_bytes();
+                if doc == 2 {
+                    bytes.insert(bytes.len() / 2, 0xff);
+                }
+                bytes
+            })
+            .collect();
+        let sources: Vec<Source> = texts
+            .iter()
+            .enumerate()
+            .map(|(doc, bytes)| {
+                let path = dir.join(format!("d{doc}.txt"));
+                std::fs::write(&path, bytes).unwrap();
+                Source {
+                    path,
+                    name: format!("d{doc}.txt"),
+                    text: None,
+                }
+            })
+            .collect();
+        let whole: Vec<Option<Vec<Fact>>> = texts
+            .iter()
+            .enumerate()
+            .map(|(doc, bytes)| {
+                let text = String::from_utf8(bytes.clone()).ok()?;
+                let document = Document::new(&format!("d{doc}.txt"), text, None);
+                Some(
+                    extractor
+                        .with_scratch(|s| extractor.extract(&document, s))
+                        .facts,
+                )
+            })
+            .collect();
+        for threads in [1, 3] {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            let mut seen: Vec<(String, Result<Piece, CorpusError>)> = Vec::new();
+            pool.install(|| {
+                extract_in_pieces(&extractor, &sources, false, None, 2000, |source, result| {
+                    seen.push((source.name.clone(), result));
+                    Ok::<_, ()>(true)
+                })
+            })
+            .unwrap();
+            let mut at = 0;
+            for (doc, facts) in whole.iter().enumerate() {
+                let name = format!("d{doc}.txt");
+                let count = seen[at..].iter().take_while(|(n, _)| *n == name).count();
+                let mine = &seen[at..at + count];
+                at += count;
+                match facts {
+                    None => assert!(
+                        matches!(mine, [(_, Err(CorpusError::NotUtf8 { .. }))]),
+                        "{threads} threads, {name}: {} results",
+                        mine.len()
+                    ),
+                    Some(facts) => {
+                        let pieces: Vec<&Piece> = mine
+                            .iter()
+                            .map(|(_, r)| r.as_ref().expect("reads"))
+                            .collect();
+                        assert!(
+                            doc == 3 || pieces.len() > 3,
+                            "{name}: {} pieces",
+                            pieces.len()
+                        );
+                        assert!(pieces[0].first && pieces.last().unwrap().last);
+                        assert!(
+                            pieces[1..].iter().all(|p| !p.first)
+                                && pieces[..pieces.len() - 1].iter().all(|p| !p.last)
+                        );
+                        let streamed: Vec<&Fact> =
+                            pieces.iter().flat_map(|p| &p.extraction.facts).collect();
+                        assert_eq!(streamed, facts.iter().collect::<Vec<_>>(), "{name}");
+                    }
+                }
+            }
+            assert_eq!(at, seen.len());
+            // Stopping at the second document's first piece.
+            let mut calls = 0;
+            pool.install(|| {
+                extract_in_pieces(&extractor, &sources, false, None, 2000, |source, _| {
+                    calls += 1;
+                    Ok::<_, ()>(source.name != "d1.txt")
+                })
+            })
+            .unwrap();
+            let first = seen.iter().take_while(|(n, _)| n == "d0.txt").count();
+            assert_eq!(calls, first + 1, "{threads} threads");
+        }
         std::fs::remove_dir_all(&dir).ok();
     }
 }
