@@ -7,6 +7,7 @@
 //! a node gets its `rdf:type`s and `rdfs:label`. Every fact records where it
 //! came from, with character offsets into the ORIGINAL text.
 
+use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -171,24 +172,35 @@ impl Extraction {
         if sentences == 0 && chars == 0 {
             return;
         }
+        // A match's facts share its mentions (and come one after another):
+        // each match's are shifted once, and shared again.
+        let mut last: Option<(Arc<[Mention]>, Arc<[Mention]>)> = None;
         for fact in &mut self.facts {
             let provenance = &mut fact.provenance;
             provenance.sentence += sentences;
             provenance.sentence_start += chars;
             provenance.start += chars;
             provenance.end += chars;
-            if !provenance.mentions.is_empty() {
-                let mentions: Vec<Mention> = provenance
-                    .mentions
-                    .iter()
-                    .map(|mention| Mention {
-                        start: mention.start + chars,
-                        end: mention.end + chars,
-                        ..mention.clone()
-                    })
-                    .collect();
-                provenance.mentions = mentions.into();
+            if provenance.mentions.is_empty() {
+                continue;
             }
+            if let Some((old, new)) = &last {
+                if Arc::ptr_eq(old, &provenance.mentions) {
+                    provenance.mentions = new.clone();
+                    continue;
+                }
+            }
+            let mentions: Arc<[Mention]> = provenance
+                .mentions
+                .iter()
+                .map(|mention| Mention {
+                    start: mention.start + chars,
+                    end: mention.end + chars,
+                    ..mention.clone()
+                })
+                .collect();
+            let old = std::mem::replace(&mut provenance.mentions, mentions.clone());
+            last = Some((old, mentions));
         }
     }
 }
@@ -381,6 +393,7 @@ impl Extractor {
         let sentences = split_sentences(&normalized.text);
         let candidates = self.matcher.candidates(&normalized.text, &sentences);
         let mut chars = CharCounter::new(&document.text);
+        let mut nodes = EntityNodes::default();
         let mut matches = Vec::new();
         let mut rejections = Vec::new();
         for (index, range) in sentences.iter().enumerate() {
@@ -404,7 +417,15 @@ impl Extractor {
             self.drop_contained_mentions(&mut found, &kept);
             for (found, kept) in found.into_iter().zip(kept) {
                 let facts = if kept || explain {
-                    self.facts(document, &normalized, range, index, &found, &mut chars)
+                    self.facts(
+                        document,
+                        &normalized,
+                        range,
+                        index,
+                        &found,
+                        &mut chars,
+                        &mut nodes,
+                    )
                 } else {
                     Vec::new()
                 };
@@ -498,6 +519,7 @@ impl Extractor {
         sentence: usize,
         found: &RuleMatch,
         chars: &mut CharCounter<'_>,
+        nodes: &mut EntityNodes,
     ) -> Vec<Fact> {
         let rule = &self.rules.rules[found.rule];
         let text = &normalized.text[sentence_range.clone()];
@@ -505,7 +527,7 @@ impl Extractor {
         let original_end = normalized.original_offset(sentence_range.start + found.span.end);
         let sentence_original = normalized.original_offset(sentence_range.start)
             ..normalized.original_offset(sentence_range.end);
-        let mut minted = Minted::new();
+        let mut minted = Minted::new(nodes);
         let provenance = Provenance {
             sentence,
             sentence_start: chars.count(sentence_original.start),
@@ -758,11 +780,50 @@ impl Extractor {
 
 /// The entity nodes minted for one match, by entity type and span: a
 /// capture that several templates and its mention use is minted once.
-struct Minted(Vec<(usize, Range<usize>, Option<(NamedNode, String)>)>);
+struct Minted<'n> {
+    spans: Vec<(usize, Range<usize>, Option<(NamedNode, String)>)>,
+    nodes: &'n mut EntityNodes,
+}
 
-impl Minted {
-    fn new() -> Self {
-        Minted(Vec::new())
+/// The entity nodes minted in one document (or piece), by entity type and
+/// text: dense text names the same entities sentence after sentence, and a
+/// node costs lexicon lookups, normalisers and an IRI check to mint.
+#[derive(Default)]
+struct EntityNodes(Vec<HashMap<Box<str>, Option<(NamedNode, String)>, foldhash::fast::FixedState>>);
+
+/// Nodes kept by entity type before the memo starts again (memory follows
+/// a piece anyway; this bounds a piece of only distinct names).
+const ENTITY_NODES_KEPT: usize = 1 << 16;
+
+impl EntityNodes {
+    fn get(
+        &mut self,
+        extractor: &Extractor,
+        entity: usize,
+        text: &str,
+    ) -> Option<(NamedNode, String)> {
+        if self.0.len() <= entity {
+            self.0.resize_with(entity + 1, HashMap::default);
+        }
+        let nodes = &mut self.0[entity];
+        if let Some(node) = nodes.get(text) {
+            return node.clone();
+        }
+        if nodes.len() >= ENTITY_NODES_KEPT {
+            nodes.clear();
+        }
+        let node = extractor.entity_node(entity, text);
+        nodes.insert(text.into(), node.clone());
+        node
+    }
+}
+
+impl<'n> Minted<'n> {
+    fn new(nodes: &'n mut EntityNodes) -> Self {
+        Minted {
+            spans: Vec::new(),
+            nodes,
+        }
     }
 
     /// [`Extractor::entity_node`] of the capture `span` of type `entity`,
@@ -774,11 +835,15 @@ impl Minted {
         span: &Range<usize>,
         text: &str,
     ) -> Option<(NamedNode, String)> {
-        if let Some((.., node)) = self.0.iter().find(|(e, s, _)| *e == entity && s == span) {
+        if let Some((.., node)) = self
+            .spans
+            .iter()
+            .find(|(e, s, _)| *e == entity && s == span)
+        {
             return node.clone();
         }
-        let node = extractor.entity_node(entity, text);
-        self.0.push((entity, span.clone(), node.clone()));
+        let node = self.nodes.get(extractor, entity, text);
+        self.spans.push((entity, span.clone(), node.clone()));
         node
     }
 }
