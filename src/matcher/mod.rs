@@ -1047,52 +1047,26 @@ fn compile_rule(
     let tightened = lengths::pattern_with_lengths(rule);
     let hir = builder.build(tightened.as_ref().unwrap_or(&rule.pattern));
     let groups = builder.groups;
-    // Where matches start; with wide repetitions left open (`hir::relaxed`).
-    let find = meta_regex(hir::relaxed(&hir).as_ref().unwrap_or(&hir)).map_err(|message| {
-        CompileError {
-            what: what(),
-            message,
-            origin,
-        }
-    })?;
-    let exact_hir = Hir::concat(vec![hir.clone(), Hir::look(Look::End)]);
-    let exact = Splitter::new(exact_hir).map_err(|message| CompileError {
+    let error = |message| CompileError {
         what: what(),
         message,
         origin,
-    })?;
-    let exact_inside = match hir::without_end(&hir) {
-        Some(inside) => Some(
-            Splitter::new(Hir::concat(vec![inside, Hir::look(Look::End)])).map_err(|message| {
-                CompileError {
-                    what: what(),
-                    message,
-                    origin,
-                }
-            })?,
-        ),
-        None => None,
     };
-    let longest = longest_dfa(&hir).map_err(|message| CompileError {
-        what: what(),
-        message,
-        origin,
-    })?;
+    // Where matches start; with wide repetitions left open (`hir::relaxed`).
+    let find = meta_regex(hir::relaxed(&hir).as_ref().unwrap_or(&hir)).map_err(error)?;
+    let exact =
+        Splitter::new(Hir::concat(vec![hir.clone(), Hir::look(Look::End)])).map_err(error)?;
+    let exact_inside = hir::without_end(&hir)
+        .map(|inside| Splitter::new(Hir::concat(vec![inside, Hir::look(Look::End)])))
+        .transpose()
+        .map_err(error)?;
+    let longest = longest_dfa(&hir).map_err(error)?;
     let longest_words = if hir.properties().look_set().contains_word_unicode() {
-        Some(longest_pikevm(&hir).map_err(|message| CompileError {
-            what: what(),
-            message,
-            origin,
-        })?)
+        Some(longest_pikevm(&hir).map_err(error)?)
     } else {
         None
     };
-    let constraints =
-        compile_constraints(rules, &rule.constraints).map_err(|message| CompileError {
-            what: what(),
-            message,
-            origin,
-        })?;
+    let constraints = compile_constraints(rules, &rule.constraints).map_err(error)?;
     let capture_names = rule
         .captures
         .iter()
