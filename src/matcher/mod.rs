@@ -390,18 +390,15 @@ impl Matcher {
             }
         }
         if let Some(triggers) = &self.triggers {
-            let mut masks = vec![0u8; self.rules.len()];
-            let mut touched: Vec<usize> = Vec::new();
+            let mut pending = Pending {
+                masks: vec![0u8; self.rules.len()],
+                touched: Vec::new(),
+            };
             let mut sentence = 0;
             for hit in triggers.find_overlapping_iter(text) {
                 while sentence < sentences.len() && sentences[sentence].end <= hit.start() {
                     let range = sentences[sentence].clone();
-                    self.confirm(
-                        &text[range],
-                        &mut masks,
-                        &mut touched,
-                        &mut candidates[sentence],
-                    );
+                    pending.confirm(self, &text[range], &mut candidates[sentence]);
                     sentence += 1;
                 }
                 if sentence == sentences.len() {
@@ -410,21 +407,13 @@ impl Matcher {
                 let range = &sentences[sentence];
                 if hit.start() >= range.start && hit.end() <= range.end {
                     for &rule in &self.trigger_rules[hit.pattern().as_usize()] {
-                        if masks[rule] == 0 {
-                            touched.push(rule);
-                            masks[rule] = 1;
-                        }
+                        pending.add(rule);
                     }
                 }
             }
             if sentence < sentences.len() {
                 let range = sentences[sentence].clone();
-                self.confirm(
-                    &text[range],
-                    &mut masks,
-                    &mut touched,
-                    &mut candidates[sentence],
-                );
+                pending.confirm(self, &text[range], &mut candidates[sentence]);
             }
         }
         for list in &mut candidates {
@@ -432,40 +421,6 @@ impl Matcher {
             list.dedup();
         }
         candidates
-    }
-
-    /// Of the rules `touched` (whose first trigger set `sentence` holds: bit
-    /// 0 of their `masks`), adds to `candidates` those whose other sets it
-    /// holds too, and clears `touched` and their masks.
-    fn confirm(
-        &self,
-        sentence: &str,
-        masks: &mut [u8],
-        touched: &mut Vec<usize>,
-        candidates: &mut Vec<usize>,
-    ) {
-        if touched.is_empty() {
-            return;
-        }
-        let pending = touched
-            .iter()
-            .any(|&rule| masks[rule] != self.full_masks[rule]);
-        if let (true, Some(confirm)) = (pending, &self.confirm) {
-            for hit in confirm.find_overlapping_iter(sentence) {
-                for &(rule, bit) in &self.confirm_rules[hit.pattern().as_usize()] {
-                    // Only rules whose first set is here (`masks` is 0 elsewhere).
-                    if masks[rule] != 0 {
-                        masks[rule] |= bit;
-                    }
-                }
-            }
-        }
-        for rule in touched.drain(..) {
-            if masks[rule] == self.full_masks[rule] {
-                candidates.push(rule);
-            }
-            masks[rule] = 0;
-        }
     }
 
     /// Every match of rule `rule` in `sentence`: leftmost-longest, not
@@ -959,6 +914,53 @@ struct Places {
     /// Each character with its offset, then the end of the text.
     chars: Vec<(usize, char)>,
     at: Vec<usize>,
+}
+
+/// The rules whose first trigger set the sentence at hand holds, waiting
+/// for their other sets to be looked for (see [`Matcher::candidates`]).
+struct Pending {
+    /// By rule: bit 0 for the first set, the others as they are found;
+    /// 0 for a rule not touched.
+    masks: Vec<u8>,
+    touched: Vec<usize>,
+}
+
+impl Pending {
+    fn add(&mut self, rule: usize) {
+        if self.masks[rule] == 0 {
+            self.touched.push(rule);
+            self.masks[rule] = 1;
+        }
+    }
+
+    /// Adds to `candidates` the rules touched whose other sets `sentence`
+    /// holds too, and starts afresh.
+    fn confirm(&mut self, matcher: &Matcher, sentence: &str, candidates: &mut Vec<usize>) {
+        if self.touched.is_empty() {
+            return;
+        }
+        let masks = &mut self.masks;
+        let pending = self
+            .touched
+            .iter()
+            .any(|&rule| masks[rule] != matcher.full_masks[rule]);
+        if let (true, Some(confirm)) = (pending, &matcher.confirm) {
+            for hit in confirm.find_overlapping_iter(sentence) {
+                for &(rule, bit) in &matcher.confirm_rules[hit.pattern().as_usize()] {
+                    // Only rules whose first set is here (`masks` is 0 elsewhere).
+                    if masks[rule] != 0 {
+                        masks[rule] |= bit;
+                    }
+                }
+            }
+        }
+        for rule in self.touched.drain(..) {
+            if masks[rule] == matcher.full_masks[rule] {
+                candidates.push(rule);
+            }
+            masks[rule] = 0;
+        }
+    }
 }
 
 /// Trigger literals being collected, each once, with what each stands for.
