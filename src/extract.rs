@@ -251,6 +251,8 @@ pub struct Extractor {
     /// Scratch spaces returned after use: the lazy DFAs' caches warm up once
     /// per thread, not once per document (that cost ~0.3 ms a document).
     spare: std::sync::Mutex<Vec<Scratch>>,
+    /// How many facts a megabyte of the last big text gave (sizes the next's).
+    facts_per_mb: std::sync::atomic::AtomicUsize,
     /// Per entity type: the lexicons that are whole alternatives of its pattern
     /// (a mention that is one of their entries takes the entry's IRI or canonical form).
     entity_lexicons: Vec<Vec<usize>>,
@@ -309,6 +311,7 @@ impl Extractor {
             capture_names,
             entity_lexicons,
             spare: std::sync::Mutex::new(Vec::new()),
+            facts_per_mb: std::sync::atomic::AtomicUsize::new(0),
             with_mentions: false,
             view: View::Text,
             no_mentions: Arc::from(Vec::new()),
@@ -370,12 +373,18 @@ impl Extractor {
 
     /// Extracts every fact of `document`.
     pub fn extract(&self, document: &Document, scratch: &mut Scratch) -> Extraction {
-        let trace = self.run(document, scratch, false);
-        // Sized once: a dense document's facts are most of its memory.
-        let count = trace.matches.iter().map(|m| m.facts.len()).sum();
-        let mut facts = Vec::with_capacity(count);
-        for matched in trace.matches.into_iter().filter(|m| m.kept) {
-            facts.extend(matched.facts);
+        // Sized as the last big text's facts were (a dense piece has a
+        // hundred thousand: growing them moved each fact twice).
+        let bytes = document.text.len();
+        let per_mb = self.facts_per_mb.load(std::sync::atomic::Ordering::Relaxed);
+        let expected = ((per_mb as u64 * bytes as u64) >> 20) as usize;
+        let mut facts = Vec::with_capacity((expected + expected / 16).min(bytes));
+        let trace = self.run(document, scratch, &mut facts, None);
+        if bytes >= 1 << 16 {
+            self.facts_per_mb.store(
+                (facts.len() << 20) / bytes,
+                std::sync::atomic::Ordering::Relaxed,
+            );
         }
         Extraction {
             facts,
@@ -385,23 +394,37 @@ impl Extractor {
 
     /// Runs the rules on `document` and keeps everything `kgrep try` shows.
     pub fn trace(&self, document: &Document, scratch: &mut Scratch) -> Trace {
-        self.run(document, scratch, true)
+        let mut matches = Vec::new();
+        let mut trace = self.run(document, scratch, &mut Vec::new(), Some(&mut matches));
+        trace.matches = matches;
+        trace
     }
 
-    fn run(&self, document: &Document, scratch: &mut Scratch, explain: bool) -> Trace {
+    /// Runs the rules on `document`. The kept matches' facts go to `facts`
+    /// in document order (one vector: a dense document has millions); with
+    /// `explained`, every match goes there with its facts instead, and the
+    /// trace holds the rejected candidates too.
+    fn run(
+        &self,
+        document: &Document,
+        scratch: &mut Scratch,
+        facts: &mut Vec<Fact>,
+        mut explained: Option<&mut Vec<ExplainedMatch>>,
+    ) -> Trace {
+        let explain = explained.is_some();
         let normalized = normalize_in(&document.text, self.view);
         let sentences = split_sentences(&normalized.text);
         let candidates = self.matcher.candidates(&normalized.text, &sentences);
         let mut chars = CharCounter::new(&document.text);
         let mut nodes = EntityNodes::default();
-        let mut matches = Vec::new();
         let mut rejections = Vec::new();
+        let mut found = Vec::new();
         for (index, range) in sentences.iter().enumerate() {
             if candidates[index].is_empty() {
                 continue;
             }
             let sentence = &normalized.text[range.clone()];
-            let mut found = Vec::new();
+            found.clear();
             for &rule in &candidates[index] {
                 let mut rejected = Vec::new();
                 found.extend(self.matcher.find_all(
@@ -415,32 +438,35 @@ impl Extractor {
             found.sort_by_key(|m| (m.span.start, m.rule));
             let kept = self.resolve_priorities(&found);
             self.drop_contained_mentions(&mut found, &kept);
-            for (found, kept) in found.into_iter().zip(kept) {
-                let facts = if kept || explain {
-                    self.facts(
-                        document,
-                        &normalized,
-                        range,
-                        index,
-                        &found,
-                        &mut chars,
-                        &mut nodes,
-                    )
-                } else {
-                    Vec::new()
-                };
-                matches.push(ExplainedMatch {
-                    sentence: index,
-                    found,
-                    kept,
-                    facts,
-                });
+            let mut context = MatchContext {
+                document,
+                normalized: &normalized,
+                sentence_range: range,
+                sentence: index,
+                chars: &mut chars,
+                nodes: &mut nodes,
+            };
+            for (found, kept) in found.drain(..).zip(kept) {
+                match explained.as_deref_mut() {
+                    Some(explained) => {
+                        let mut facts = Vec::new();
+                        self.facts(&mut context, &found, &mut facts);
+                        explained.push(ExplainedMatch {
+                            sentence: index,
+                            found,
+                            kept,
+                            facts,
+                        });
+                    }
+                    None if kept => self.facts(&mut context, &found, facts),
+                    None => {}
+                }
             }
         }
         Trace {
             normalized,
             sentences,
-            matches,
+            matches: Vec::new(),
             rejections,
             candidates,
         }
@@ -511,23 +537,23 @@ impl Extractor {
         kept
     }
 
-    fn facts(
-        &self,
-        document: &Document,
-        normalized: &Normalized,
-        sentence_range: &Range<usize>,
-        sentence: usize,
-        found: &RuleMatch,
-        chars: &mut CharCounter<'_>,
-        nodes: &mut EntityNodes,
-    ) -> Vec<Fact> {
+    /// Appends the facts of `found` to `facts`, each triple once.
+    fn facts(&self, context: &mut MatchContext<'_, '_>, found: &RuleMatch, facts: &mut Vec<Fact>) {
+        let MatchContext {
+            document,
+            normalized,
+            sentence_range,
+            sentence,
+            ..
+        } = *context;
         let rule = &self.rules.rules[found.rule];
         let text = &normalized.text[sentence_range.clone()];
         let original_start = normalized.original_offset(sentence_range.start + found.span.start);
         let original_end = normalized.original_offset(sentence_range.start + found.span.end);
         let sentence_original = normalized.original_offset(sentence_range.start)
             ..normalized.original_offset(sentence_range.end);
-        let mut minted = Minted::new(nodes);
+        let chars = &mut *context.chars;
+        let mut minted = Minted::new(&mut *context.nodes);
         let provenance = Provenance {
             sentence,
             sentence_start: chars.count(sentence_original.start),
@@ -549,7 +575,7 @@ impl Extractor {
                 self.no_mentions.clone()
             },
         };
-        let mut facts = Vec::new();
+        let first = facts.len();
         let mut typed: Vec<(usize, NamedNode, String)> = Vec::new();
         // Entities become nodes only if the template makes its triple.
         let mut nodes = Vec::new();
@@ -603,20 +629,24 @@ impl Extractor {
         }
         // A match's triples once each: a few, compared in place (no copies
         // to hash).
-        if facts.len() > 64 {
+        if facts.len() - first > 64 {
+            let mut made = facts.split_off(first);
             let mut seen = std::collections::HashSet::new();
-            facts.retain(|fact| seen.insert(fact.triple.clone()));
-            return facts;
+            made.retain(|fact| seen.insert(fact.triple.clone()));
+            facts.append(&mut made);
+            return;
         }
+        let made = &mut facts[first..];
         let mut kept = 0;
-        for next in 0..facts.len() {
-            if !facts[..kept].iter().any(|k| k.triple == facts[next].triple) {
-                facts.swap(kept, next);
+        for next in 0..made.len() {
+            if !made[..kept].iter().any(|k| k.triple == made[next].triple) {
+                if kept != next {
+                    made.swap(kept, next);
+                }
                 kept += 1;
             }
         }
-        facts.truncate(kept);
-        facts
+        facts.truncate(first + kept);
     }
 
     /// What each bound capture of `found` holds, with original offsets.
@@ -776,6 +806,17 @@ impl Extractor {
             }
         }
     }
+}
+
+/// Where a sentence's matches are turned into facts: the document, its
+/// normalised text, the sentence, and what the document's facts share.
+struct MatchContext<'d, 'n> {
+    document: &'d Document,
+    normalized: &'d Normalized,
+    sentence_range: &'d Range<usize>,
+    sentence: usize,
+    chars: &'d mut CharCounter<'n>,
+    nodes: &'d mut EntityNodes,
 }
 
 /// The entity nodes minted for one match, by entity type and span: a

@@ -112,7 +112,8 @@ impl<W: Write> FactWriter<W> {
                 document_quads(&document, self.provenance, |quad| writeln!(out, "{quad} ."))
             }
             (inner, _) => {
-                let mut seen = std::collections::HashSet::new();
+                let mut seen =
+                    std::collections::HashSet::with_hasher(foldhash::fast::RandomState::default());
                 let unique = facts.iter().filter(|fact| seen.insert(&fact.triple));
                 match inner {
                     Inner::Turtle(writer) => {

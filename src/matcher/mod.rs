@@ -602,8 +602,12 @@ impl Matcher {
         found: RuleMatch,
     ) -> Result<RuleMatch, (String, Option<crate::rules::Origin>)> {
         for (entity, span) in &found.entities {
+            let constraints = &self.entity_constraints[entity.0];
+            if constraints.is_empty() {
+                continue;
+            }
             let text = self.entity_text(*entity, &sentence[span.clone()]);
-            for constraint in &self.entity_constraints[entity.0] {
+            for constraint in constraints {
                 if !self.holds(constraint, sentence, span, &text, &found) {
                     return Err((
                         format!("entity mention \"{text}\" fails a `where` of its entity type"),
@@ -613,22 +617,22 @@ impl Matcher {
             }
         }
         for constraint in &self.rules[rule].constraints {
-            let (span, what) = match constraint.capture {
-                Some(capture) => {
-                    let Some(Some(span)) = found.captures.get(capture.0) else {
-                        continue;
-                    };
-                    let name = &self.rules[rule].capture_names[capture.0];
-                    let text = &sentence[span.clone()];
-                    (span.clone(), format!("${name} = \"{text}\""))
-                }
-                None => (
-                    found.span.clone(),
-                    format!("the match \"{}\"", &sentence[found.span.clone()]),
-                ),
+            let span = match constraint.capture {
+                Some(capture) => match found.captures.get(capture.0) {
+                    Some(Some(span)) => span.clone(),
+                    _ => continue,
+                },
+                None => found.span.clone(),
             };
             let text = &sentence[span.clone()];
             if !self.holds(constraint, sentence, &span, text, &found) {
+                let what = match constraint.capture {
+                    Some(capture) => {
+                        let name = &self.rules[rule].capture_names[capture.0];
+                        format!("${name} = \"{text}\"")
+                    }
+                    None => format!("the match \"{text}\""),
+                };
                 return Err((
                     format!("{what} fails a `where` constraint"),
                     Some(constraint.origin),
@@ -752,13 +756,26 @@ impl Matcher {
 pub fn apply_text_normalizers(normalizers: &[Normalizer], text: &str) -> String {
     let mut text = text.to_owned();
     for normalizer in normalizers {
-        text = match normalizer {
-            Normalizer::StripQuotes => strip_quotes(&text),
-            Normalizer::Trim => text.trim().to_owned(),
-            Normalizer::Nfkc => normalize_str(&text),
-            Normalizer::Lowercase => text.to_lowercase(),
-            Normalizer::Number | Normalizer::Date | Normalizer::Approximate => text,
-        };
+        match normalizer {
+            Normalizer::StripQuotes => strip_quotes(&mut text),
+            Normalizer::Trim => {
+                let trimmed = text.trim();
+                if trimmed.len() != text.len() {
+                    text = trimmed.to_owned();
+                }
+            }
+            Normalizer::Nfkc => text = normalize_str(&text),
+            Normalizer::Lowercase => {
+                let lower = |c: char| {
+                    let mut lower = c.to_lowercase();
+                    lower.next() == Some(c) && lower.next().is_none()
+                };
+                if !text.chars().all(lower) {
+                    text = text.to_lowercase();
+                }
+            }
+            Normalizer::Number | Normalizer::Date | Normalizer::Approximate => {}
+        }
     }
     text
 }
@@ -769,23 +786,25 @@ const QUOTES: &[char] = &[
     '‟', '<', '>',
 ];
 
-/// `text` without quotation marks; an apostrophe between two letters or
-/// digits belongs to the word (Acme Corp's, O'Brien) and stays.
-fn strip_quotes(text: &str) -> String {
-    let chars: Vec<char> = text.chars().collect();
-    let word = |at: Option<&char>| at.is_some_and(|c| c.is_alphanumeric());
-    chars
-        .iter()
-        .enumerate()
-        .filter(|&(at, c)| {
-            let apostrophe = matches!(c, '\'' | '’')
-                && at > 0
-                && word(chars.get(at - 1))
-                && word(chars.get(at + 1));
-            apostrophe || !QUOTES.contains(c)
-        })
-        .map(|(_, c)| *c)
-        .collect()
+/// Removes the quotation marks of `text`; an apostrophe between two letters
+/// or digits belongs to the word (Acme Corp's, O'Brien) and stays. Text
+/// without quotes (most names) is left as it is, unread twice.
+fn strip_quotes(text: &mut String) {
+    if !text.contains(QUOTES) {
+        return;
+    }
+    let word = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
+    let mut stripped = String::with_capacity(text.len());
+    let mut before = None;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        let apostrophe = matches!(c, '\'' | '’') && word(before) && word(chars.peek().copied());
+        if apostrophe || !QUOTES.contains(&c) {
+            stripped.push(c);
+        }
+        before = Some(c);
+    }
+    *text = stripped;
 }
 
 /// A big lexicon's names as a trigger: the names in a hash set, and a filter
@@ -1292,7 +1311,9 @@ mod tests {
             ("《人民日报》", "人民日报"),
             ("<Team>", "Team"),
         ] {
-            assert_eq!(strip_quotes(text), stripped, "{text}");
+            let mut text = text.to_owned();
+            strip_quotes(&mut text);
+            assert_eq!(text, stripped);
         }
     }
     use crate::source::MemoryFiles;
