@@ -822,7 +822,7 @@ struct MatchContext<'d, 'n> {
 /// The entity nodes minted for one match, by entity type and span: a
 /// capture that several templates and its mention use is minted once.
 struct Minted<'n> {
-    spans: Vec<(usize, Range<usize>, Option<(NamedNode, String)>)>,
+    spans: Vec<(usize, Range<usize>, EntityNode)>,
     nodes: &'n mut EntityNodes,
 }
 
@@ -830,7 +830,10 @@ struct Minted<'n> {
 /// text: dense text names the same entities sentence after sentence, and a
 /// node costs lexicon lookups, normalisers and an IRI check to mint.
 #[derive(Default)]
-struct EntityNodes(Vec<HashMap<Box<str>, Option<(NamedNode, String)>, foldhash::fast::FixedState>>);
+struct EntityNodes(Vec<HashMap<Box<str>, EntityNode, foldhash::fast::FixedState>>);
+
+/// A mention's node and label (`None`: its IRI would be invalid).
+type EntityNode = Option<(NamedNode, String)>;
 
 /// Nodes kept by entity type before the memo starts again (memory follows
 /// a piece anyway; this bounds a piece of only distinct names).

@@ -87,9 +87,9 @@ pub struct Matcher {
 
 #[derive(Debug)]
 struct CompiledRule {
-    /// Leftmost-first search for where matches start (it may find starts
-    /// where no match starts: see `hir::relaxed`).
-    find: Regex,
+    /// Where matches may start (it may find starts where no match starts:
+    /// see `hir::relaxed`).
+    find: Starts,
     /// The same pattern followed by `\z`, to assign captures to a match of known end.
     exact: Splitter,
     /// `exact` with the pattern's own `$` never matching, for a match that
@@ -171,7 +171,7 @@ enum Unassigned {
 /// One rule's automaton caches.
 #[derive(Debug)]
 struct RuleScratch {
-    find: meta::Cache,
+    find: StartsCache,
     exact: SplitCache,
     exact_inside: Option<SplitCache>,
     longest: DfaCache,
@@ -181,7 +181,7 @@ struct RuleScratch {
 impl RuleScratch {
     fn new(rule: &CompiledRule) -> Box<RuleScratch> {
         Box::new(RuleScratch {
-            find: rule.find.create_cache(),
+            find: rule.find.cache(),
             exact: rule.exact.cache(),
             exact_inside: rule.exact_inside.as_ref().map(Splitter::cache),
             longest: rule.longest.create_cache(),
@@ -445,13 +445,12 @@ impl Matcher {
         let mut matches = Vec::new();
         let mut at = 0;
         let mut budget = (RETRY_BUDGET_PER_BYTE * sentence.len()).max(RETRY_BUDGET_MIN);
+        let caches = scratch.rules[rule].get_or_insert_with(|| RuleScratch::new(compiled));
+        compiled.find.prepare(&mut caches.find, sentence);
         'starts: while at <= sentence.len() {
-            let input = Input::new(sentence).range(at..);
-            let caches = scratch.rules[rule].get_or_insert_with(|| RuleScratch::new(compiled));
-            let Some(found) = compiled.find.search_with(&mut caches.find, &input) else {
+            let Some(start) = compiled.find.next(&mut caches.find, sentence, at) else {
                 break;
             };
-            let start = found.start();
             let mut limit = sentence.len();
             let mut accepted = None;
             while limit > start {
@@ -1074,14 +1073,14 @@ fn compile_rule(
         origin,
     };
     // Where matches start; with wide repetitions left open (`hir::relaxed`).
-    let find = meta_regex(hir::relaxed(&hir).as_ref().unwrap_or(&hir)).map_err(error)?;
+    let find = Starts::new(hir::relaxed(&hir).as_ref().unwrap_or(&hir)).map_err(error)?;
     let exact =
         Splitter::new(Hir::concat(vec![hir.clone(), Hir::look(Look::End)])).map_err(error)?;
     let exact_inside = hir::without_end(&hir)
         .map(|inside| Splitter::new(Hir::concat(vec![inside, Hir::look(Look::End)])))
         .transpose()
         .map_err(error)?;
-    let longest = longest_dfa(&hir).map_err(error)?;
+    let longest = all_matches_dfa(&hir, false).map_err(error)?;
     let longest_words = if hir.properties().look_set().contains_word_unicode() {
         Some(longest_pikevm(&hir).map_err(error)?)
     } else {
@@ -1113,6 +1112,213 @@ fn next_char(text: &str, at: usize) -> usize {
         .chars()
         .next()
         .map_or(at + 1, |c| at + c.len_utf8())
+}
+
+/// Where a rule's matches start, found before the match's end is. For a
+/// pattern that ends better than it starts (see
+/// [`ends_better_than_it_starts`]), in one pass from the sentence's end to its start, a reverse lazy DFA of the
+/// pattern that reports every match (`MatchKind::All`) is in a matching
+/// state exactly where a match starts; the starts are kept, and asked in
+/// order. A forward unanchored search would follow every start at once
+/// through the pattern's leading repetitions (`\p{Han}{2,12}…`): its DFA
+/// has far more states, each built once per thread. Other patterns, and
+/// those with a Unicode word boundary (which the lazy DFA gives up on outside
+/// ASCII), are searched with a meta regex (leftmost-first, from each
+/// position on). Both
+/// are linear in the sentence: one pass, and a search from each start.
+#[derive(Debug)]
+enum Starts {
+    Reverse(Box<DFA>),
+    Meta(Regex),
+}
+
+/// A thread's caches for one [`Starts`].
+#[derive(Debug)]
+enum StartsCache {
+    /// The lazy DFA's cache and, from the end, the starts not yet asked for.
+    Reverse(Box<DfaCache>, Vec<usize>),
+    Meta(Box<meta::Cache>),
+}
+
+impl Starts {
+    fn new(hir: &Hir) -> Result<Starts, String> {
+        if hir.properties().look_set().contains_word_unicode() || !ends_better_than_it_starts(hir) {
+            Starts::meta(hir)
+        } else {
+            Starts::reverse(hir)
+        }
+    }
+
+    fn meta(hir: &Hir) -> Result<Starts, String> {
+        meta_regex(hir).map(Starts::Meta)
+    }
+
+    fn reverse(hir: &Hir) -> Result<Starts, String> {
+        all_matches_dfa(hir, true).map(|dfa| Starts::Reverse(Box::new(dfa)))
+    }
+
+    fn cache(&self) -> StartsCache {
+        match self {
+            Starts::Reverse(dfa) => StartsCache::Reverse(Box::new(dfa.create_cache()), Vec::new()),
+            Starts::Meta(regex) => StartsCache::Meta(Box::new(regex.create_cache())),
+        }
+    }
+
+    /// Finds the starts in `sentence` (for the reverse DFA).
+    fn prepare(&self, cache: &mut StartsCache, sentence: &str) {
+        if let (Starts::Reverse(dfa), StartsCache::Reverse(cache, starts)) = (self, cache) {
+            starts.clear();
+            reverse_starts(dfa, cache, sentence, starts);
+        }
+    }
+
+    /// The first start at or after `at` (on a character boundary).
+    fn next(&self, cache: &mut StartsCache, sentence: &str, at: usize) -> Option<usize> {
+        match (self, cache) {
+            (Starts::Reverse(_), StartsCache::Reverse(_, starts)) => {
+                // Kept from the end: the next start is the last one.
+                while let Some(&start) = starts.last() {
+                    if start >= at && sentence.is_char_boundary(start) {
+                        return Some(start);
+                    }
+                    starts.pop();
+                }
+                None
+            }
+            (Starts::Meta(regex), StartsCache::Meta(cache)) => regex
+                .search_with(cache, &Input::new(sentence).range(at..))
+                .map(|found| found.start()),
+            _ => unreachable!("a cache is made by its own kind of search"),
+        }
+    }
+}
+
+/// Whether a pattern is better searched from its end: it ends in fewer
+/// characters of a wide class (such as `\p{Han}`) before its first literal
+/// or narrow class than it starts with. Names before their suffix
+/// (`\p{Han}{2,12} "党委"`) start loosely and end on a word: a forward
+/// search follows every start through the repetition at once, a reverse
+/// one only the ends of a word. `\p{Han}{1,4} "的" \p{Han}{2,12}` ends
+/// more loosely than it starts, and a pattern that starts with a literal
+/// has a prefilter: both are searched forward.
+fn ends_better_than_it_starts(hir: &Hir) -> bool {
+    let (trailing, _) = loose_chars(hir, true);
+    let (leading, _) = loose_chars(hir, false);
+    trailing <= leading && trailing != usize::MAX
+}
+
+/// A class of more characters than this is wide (a narrow one, such as a
+/// few place suffixes, stops a search as a literal does).
+const WIDE_CLASS: u32 = 64;
+
+/// How many characters of wide classes `hir` may take from its start (or
+/// its end) before a literal or a narrow class, at most (`usize::MAX` for
+/// an open repetition), and whether every path reaches one.
+fn loose_chars(hir: &Hir, from_end: bool) -> (usize, bool) {
+    use regex_syntax::hir::{Class, HirKind};
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => (0, false),
+        HirKind::Literal(_) => (0, true),
+        HirKind::Class(class) => {
+            let size: u32 = match class {
+                Class::Unicode(class) => class
+                    .ranges()
+                    .iter()
+                    .map(|range| u32::from(range.end()) - u32::from(range.start()) + 1)
+                    .sum(),
+                Class::Bytes(class) => class
+                    .ranges()
+                    .iter()
+                    .map(|range| u32::from(range.end()) - u32::from(range.start()) + 1)
+                    .sum(),
+            };
+            if size > WIDE_CLASS {
+                (1, false)
+            } else {
+                (0, true)
+            }
+        }
+        HirKind::Capture(capture) => loose_chars(&capture.sub, from_end),
+        HirKind::Repetition(repetition) => {
+            let (loose, stops) = loose_chars(&repetition.sub, from_end);
+            if stops && repetition.min > 0 {
+                return (loose, true);
+            }
+            let times = repetition.max.map_or(usize::MAX, |max| max as usize);
+            let loose = if loose == 0 {
+                0
+            } else {
+                loose.saturating_mul(times)
+            };
+            (loose, false)
+        }
+        HirKind::Concat(parts) => {
+            let mut total = 0usize;
+            let mut step = |part: &Hir| {
+                let (loose, stops) = loose_chars(part, from_end);
+                total = total.saturating_add(loose);
+                stops
+            };
+            let stops = if from_end {
+                parts.iter().rev().any(&mut step)
+            } else {
+                parts.iter().any(&mut step)
+            };
+            (total, stops)
+        }
+        HirKind::Alternation(alternatives) => alternatives
+            .iter()
+            .map(|alternative| loose_chars(alternative, from_end))
+            .fold((0, true), |(loose, stops), (other, other_stops)| {
+                (loose.max(other), stops && other_stops)
+            }),
+    }
+}
+
+/// Pushes, from the last to the first, every position of `sentence` where
+/// `dfa` (reverse, every match) finds a match starting. The lazy DFA's match
+/// states are one byte late: a matching state after the byte at `at` is a
+/// match starting at `at + 1`, and after the end of input one at 0. Should
+/// the DFA fail (it is built so that it cannot: no quit bytes, no cache
+/// limit to give up at), every character boundary is a start: slower, but
+/// no match is lost.
+fn reverse_starts(dfa: &DFA, cache: &mut DfaCache, sentence: &str, starts: &mut Vec<usize>) {
+    if reverse_pass(dfa, cache, sentence, starts).is_none() {
+        starts.clear();
+        starts.extend(
+            (0..=sentence.len())
+                .rev()
+                .filter(|&at| sentence.is_char_boundary(at)),
+        );
+    }
+}
+
+fn reverse_pass(
+    dfa: &DFA,
+    cache: &mut DfaCache,
+    sentence: &str,
+    starts: &mut Vec<usize>,
+) -> Option<()> {
+    let bytes = sentence.as_bytes();
+    let mut state = dfa.start_state_reverse(cache, &Input::new(sentence)).ok()?;
+    let mut at = bytes.len();
+    while at > 0 {
+        at -= 1;
+        state = dfa.next_state(cache, state, bytes[at]).ok()?;
+        if state.is_tagged() {
+            if state.is_match() {
+                starts.push(at + 1);
+            } else if state.is_dead() {
+                return Some(());
+            } else if state.is_quit() {
+                return None;
+            }
+        }
+    }
+    if dfa.next_eoi_state(cache, state).ok()?.is_match() {
+        starts.push(0);
+    }
+    Some(())
 }
 
 fn meta_regex(hir: &Hir) -> Result<Regex, String> {
@@ -1237,9 +1443,21 @@ fn longest_pikevm(hir: &Hir) -> Result<PikeVM, String> {
         .map_err(|error| error.to_string())
 }
 
-fn longest_dfa(hir: &Hir) -> Result<DFA, String> {
+/// A lazy DFA that reports every match (`MatchKind::All`): forward, the
+/// longest end from a start; reverse, every start (see [`Starts`]).
+fn all_matches_dfa(hir: &Hir, reverse: bool) -> Result<DFA, String> {
+    let captures = if reverse {
+        thompson::WhichCaptures::None
+    } else {
+        thompson::WhichCaptures::All
+    };
     let nfa = thompson::Compiler::new()
-        .configure(thompson::Config::new().nfa_size_limit(Some(64 << 20)))
+        .configure(
+            thompson::Config::new()
+                .reverse(reverse)
+                .which_captures(captures)
+                .nfa_size_limit(Some(64 << 20)),
+        )
         .build_from_hir(hir)
         .map_err(|error| error.to_string())?;
     DFA::builder()
@@ -1247,7 +1465,7 @@ fn longest_dfa(hir: &Hir) -> Result<DFA, String> {
             DFA::config()
                 .match_kind(MatchKind::All)
                 .unicode_word_boundary(true)
-                .cache_capacity(4 << 20),
+                .cache_capacity(if reverse { 16 << 20 } else { 4 << 20 }),
         )
         .build_from_nfa(nfa)
         .map_err(|error| error.to_string())
@@ -1300,6 +1518,48 @@ fn compile_constraints(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reverse_starts_are_where_leftmost_matches_start() {
+        let sentences = [
+            "莲湖区枣园街道唐都花园社区党支部成立党员突击队",
+            "中国移动湖北分公司党委成立党员突击队，武汉市委组建医疗队",
+            "他的的确确是我们的好朋友的朋友",
+            "Acme Corp formed a team; the team joined Acme Labs.",
+            "",
+            "党委",
+        ];
+        for (pattern, reverse) in [
+            (
+                r"\p{Han}{2,12}(?:党委|党支部)(?:成立|组建)\p{Han}{0,4}(?:突击队|医疗队)",
+                true,
+            ),
+            (r"\p{Han}{1,4}的\p{Han}{2,12}", false),
+            (r"(?:新华社|党委)\p{Han}{2,4}", false),
+            (r"党委|党支部", true),
+            (r"[A-Z][a-z]+ (?:Corp|Labs)", true),
+            (r"\p{Han}*的?", false),
+            (r"(?:^|，)\p{Han}{1,3}委", true),
+        ] {
+            let hir = regex_syntax::parse(pattern).expect("parses");
+            assert_eq!(ends_better_than_it_starts(&hir), reverse, "{pattern}");
+            let (forward, backward) = (
+                Starts::meta(&hir).expect("builds"),
+                Starts::reverse(&hir).expect("builds"),
+            );
+            for sentence in sentences {
+                let (mut ahead, mut behind) = (forward.cache(), backward.cache());
+                backward.prepare(&mut behind, sentence);
+                for at in (0..=sentence.len()).filter(|&at| sentence.is_char_boundary(at)) {
+                    assert_eq!(
+                        backward.next(&mut behind, sentence, at),
+                        forward.next(&mut ahead, sentence, at),
+                        "{pattern} in {sentence:?} from {at}"
+                    );
+                }
+            }
+        }
+    }
 
     #[test]
     fn strip_quotes_keeps_apostrophes_inside_words() {
