@@ -59,7 +59,7 @@ for i in 0 1 2 3 4 5 6 7 8 9; do cp "$text" "$work/ten/part$i.txt"; done
 ten_time=$(best_of env RAYON_NUM_THREADS=1 "$kgrep" extract -q -r "$rules" "$work/ten")
 echo "10x text ($(calc "10 * $mb") MB in 10 documents), 1 thread: ${ten_time}s = $(calc "10 * $mb / $ten_time") MB/s; time ratio to 1x: $(calc "($ten_time - $startup) / ($kgrep_time - $startup)") (without start-up), $(calc "$ten_time / $kgrep_time") (end to end)"
 all_time=$(best_of "$kgrep" extract -q -r "$rules" "$work/ten")
-echo "10x text, all $(nproc) cores: ${all_time}s = $(calc "10 * $mb / $all_time") MB/s"
+echo "10x text, all $(nproc) cores: ${all_time}s = $(calc "10 * $mb / $all_time") MB/s, $(calc "$ten_time / $all_time")x the speed of 1 thread (the issue asks >= 1.7x from 1 to 2 threads)"
 echo "peak RSS, 1 thread: $(peak_rss env RAYON_NUM_THREADS=1 "$kgrep" extract -q -r "$rules" "$text") MiB for 1x, $(peak_rss env RAYON_NUM_THREADS=1 "$kgrep" extract -q -r "$rules" "$work/ten") MiB for 10x (memory follows the piece, not the document or the corpus)"
 echo "peak RSS, $(nproc) threads: $(peak_rss "$kgrep" extract -q -r "$rules" "$text") MiB for 1x, $(peak_rss "$kgrep" extract -q -r "$rules" "$work/ten") MiB for 10x (pieces in parallel)"
 
@@ -160,10 +160,10 @@ cat > "$work/length.kgr" <<'KGR'
 prefix ex: <http://kgrep.example/bench/>
 rule r = $a:(\p{Han}{1,1000}) $b:(\p{Han}{1,1000}) where len($a) > 990 => ex:s ex:p ex:o
 KGR
-mb=$(python3 -c "import os,sys; print(os.path.getsize(sys.argv[1]) / 1e6)" "$work/random.txt")
+random_mb=$(python3 -c "import os,sys; print(os.path.getsize(sys.argv[1]) / 1e6)" "$work/random.txt")
 for rule in contains length; do
   t=$(runs=1 best_of env RAYON_NUM_THREADS=1 "$kgrep" extract -q -r "$work/$rule.kgr" "$work/random.txt")
-  echo "where that rejects (rule '$rule') on $mb MB of random Han: ${t}s ($(calc "$mb / $t") MB/s; the issue asks >= 5 MB/s)"
+  echo "where that rejects (rule '$rule') on $random_mb MB of random Han: ${t}s ($(calc "$random_mb / $t") MB/s; the issue asks >= 5 MB/s)"
 done
 
 # 6. Big rule sets (issue 10, item 6): a lexicon of 1,000,000 generated names
