@@ -1,13 +1,13 @@
 //! The matcher: a [`RuleSet`] compiled to automata, run over sentences.
 //!
-//! Each rule becomes automata over its HIR (see [`hir`]): a `meta` regex
-//! (leftmost-first, its backtracker off) that finds where the leftmost match
-//! starts, a lazy DFA with `MatchKind::All` that finds the longest match from
+//! Each rule becomes automata over its HIR (see `hir`): a search for where
+//! matches start (a reverse lazy DFA's one pass over the sentence, or a
+//! `meta` regex, leftmost-first, its backtracker off: see `Starts`), a lazy DFA with `MatchKind::All` that finds the longest match from
 //! that start (a PikeVM where the DFA gives up on word boundaries), and a
 //! `Splitter` that assigns the captures of that span (a bounded
 //! backtracker, else a PikeVM). Together they give the language's
 //! leftmost-longest semantics in linear time per attempt. Aho–Corasick
-//! automata over the rules' triggers (see [`trigger`]; big lexicons' names
+//! automata over the rules' triggers (see `trigger`; big lexicons' names
 //! in hash sets) pick the sentences each rule runs on: one over the text for
 //! each rule's most selective set, one over those sentences for the rest.
 //!
@@ -1114,18 +1114,19 @@ fn next_char(text: &str, at: usize) -> usize {
         .map_or(at + 1, |c| at + c.len_utf8())
 }
 
-/// Where a rule's matches start, found before the match's end is. For a
-/// pattern that ends better than it starts (see
-/// [`ends_better_than_it_starts`]), in one pass from the sentence's end to its start, a reverse lazy DFA of the
-/// pattern that reports every match (`MatchKind::All`) is in a matching
-/// state exactly where a match starts; the starts are kept, and asked in
-/// order. A forward unanchored search would follow every start at once
-/// through the pattern's leading repetitions (`\p{Han}{2,12}…`): its DFA
-/// has far more states, each built once per thread. Other patterns, and
-/// those with a Unicode word boundary (which the lazy DFA gives up on outside
-/// ASCII), are searched with a meta regex (leftmost-first, from each
-/// position on). Both
-/// are linear in the sentence: one pass, and a search from each start.
+/// Where a rule's matches start, found before the match's end is.
+///
+/// For a pattern that ends no more loosely than it starts (see
+/// [`ends_better_than_it_starts`]): one pass of a reverse lazy DFA that
+/// reports every match (`MatchKind::All`), from the sentence's end to its
+/// start, is in a matching state exactly where a match starts; the starts
+/// are kept and asked in order. A forward unanchored search would follow
+/// every start at once through the pattern's leading repetition
+/// (`\p{Han}{2,12}…`): its DFA has far more states, each built once per
+/// thread. Other patterns, and those with a Unicode word boundary (which the
+/// lazy DFA gives up on outside ASCII), are searched with a meta regex
+/// (leftmost-first, from each position on). Both are linear in the
+/// sentence: one pass per rule and sentence, or one search per start.
 #[derive(Debug)]
 enum Starts {
     Reverse(Box<DFA>),
@@ -1193,14 +1194,14 @@ impl Starts {
     }
 }
 
-/// Whether a pattern is better searched from its end: it ends in fewer
-/// characters of a wide class (such as `\p{Han}`) before its first literal
-/// or narrow class than it starts with. Names before their suffix
-/// (`\p{Han}{2,12} "党委"`) start loosely and end on a word: a forward
-/// search follows every start through the repetition at once, a reverse
-/// one only the ends of a word. `\p{Han}{1,4} "的" \p{Han}{2,12}` ends
-/// more loosely than it starts, and a pattern that starts with a literal
-/// has a prefilter: both are searched forward.
+/// Whether a pattern is better searched from its end: it takes no more
+/// characters of a wide class (such as `\p{Han}`) before its last literal or
+/// narrow class than before its first, and not an open number. Names before
+/// their suffix (`\p{Han}{2,12} "党委"`) start loosely and end on a word: a
+/// forward search follows every start through the repetition at once, a
+/// reverse one only the ends of words. `\p{Han}{1,4} "的" \p{Han}{2,12}` and
+/// `"新华社" \p{Han}{2,4}` end more loosely than they start, and are searched
+/// forward (the second with a prefilter for its literal).
 fn ends_better_than_it_starts(hir: &Hir) -> bool {
     let (trailing, _) = loose_chars(hir, true);
     let (leading, _) = loose_chars(hir, false);
@@ -1293,6 +1294,7 @@ fn reverse_starts(dfa: &DFA, cache: &mut DfaCache, sentence: &str, starts: &mut 
     }
 }
 
+/// [`reverse_starts`]' pass; `None` when the DFA fails.
 fn reverse_pass(
     dfa: &DFA,
     cache: &mut DfaCache,
