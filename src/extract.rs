@@ -379,7 +379,7 @@ impl Extractor {
         let per_mb = self.facts_per_mb.load(std::sync::atomic::Ordering::Relaxed);
         let expected = ((per_mb as u64 * bytes as u64) >> 20) as usize;
         let mut facts = Vec::with_capacity((expected + expected / 16).min(bytes));
-        let trace = self.run(document, scratch, &mut facts, None);
+        let trace = self.run(document, scratch, &mut facts, false);
         if bytes >= 1 << 16 {
             self.facts_per_mb.store(
                 (facts.len() << 20) / bytes,
@@ -394,24 +394,21 @@ impl Extractor {
 
     /// Runs the rules on `document` and keeps everything `kgrep try` shows.
     pub fn trace(&self, document: &Document, scratch: &mut Scratch) -> Trace {
-        let mut matches = Vec::new();
-        let mut trace = self.run(document, scratch, &mut Vec::new(), Some(&mut matches));
-        trace.matches = matches;
-        trace
+        self.run(document, scratch, &mut Vec::new(), true)
     }
 
     /// Runs the rules on `document`. The kept matches' facts go to `facts`
-    /// in document order (one vector: a dense document has millions); with
-    /// `explained`, every match goes there with its facts instead, and the
-    /// trace holds the rejected candidates too.
+    /// in document order (one vector: a dense document has millions); to
+    /// `explain`, every match goes to the trace with its facts instead, and
+    /// so do the rejected candidates.
     fn run(
         &self,
         document: &Document,
         scratch: &mut Scratch,
         facts: &mut Vec<Fact>,
-        mut explained: Option<&mut Vec<ExplainedMatch>>,
+        explain: bool,
     ) -> Trace {
-        let explain = explained.is_some();
+        let mut matches = Vec::new();
         let normalized = normalize_in(&document.text, self.view);
         let sentences = split_sentences(&normalized.text);
         let candidates = self.matcher.candidates(&normalized.text, &sentences);
@@ -447,26 +444,24 @@ impl Extractor {
                 nodes: &mut nodes,
             };
             for (found, kept) in found.drain(..).zip(kept) {
-                match explained.as_deref_mut() {
-                    Some(explained) => {
-                        let mut facts = Vec::new();
-                        self.facts(&mut context, &found, &mut facts);
-                        explained.push(ExplainedMatch {
-                            sentence: index,
-                            found,
-                            kept,
-                            facts,
-                        });
-                    }
-                    None if kept => self.facts(&mut context, &found, facts),
-                    None => {}
+                if explain {
+                    let mut facts = Vec::new();
+                    self.facts(&mut context, &found, &mut facts);
+                    matches.push(ExplainedMatch {
+                        sentence: index,
+                        found,
+                        kept,
+                        facts,
+                    });
+                } else if kept {
+                    self.facts(&mut context, &found, facts);
                 }
             }
         }
         Trace {
             normalized,
             sentences,
-            matches: Vec::new(),
+            matches,
             rejections,
             candidates,
         }
