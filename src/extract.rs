@@ -65,10 +65,10 @@ pub fn document_year(text: &str) -> Option<i32> {
             let Some((key, value)) = line.split_once(':') else {
                 continue;
             };
-            if matches!(key.trim(), "year" | "date") {
-                if let Ok(year) = value.trim().get(..4).unwrap_or("").parse() {
-                    return Some(year);
-                }
+            if matches!(key.trim(), "year" | "date")
+                && let Ok(year) = value.trim().get(..4).unwrap_or("").parse()
+            {
+                return Some(year);
             }
         }
     }
@@ -174,7 +174,8 @@ impl Extraction {
         }
         // A match's facts share its mentions (and come one after another):
         // each match's are shifted once, and shared again.
-        let mut last: Option<(Arc<[Mention]>, Arc<[Mention]>)> = None;
+        type Shifted = (Arc<[Mention]>, Arc<[Mention]>);
+        let mut last: Option<Shifted> = None;
         for fact in &mut self.facts {
             let provenance = &mut fact.provenance;
             provenance.sentence += sentences;
@@ -184,11 +185,11 @@ impl Extraction {
             if provenance.mentions.is_empty() {
                 continue;
             }
-            if let Some((old, new)) = &last {
-                if Arc::ptr_eq(old, &provenance.mentions) {
-                    provenance.mentions = new.clone();
-                    continue;
-                }
+            if let Some((old, new)) = &last
+                && Arc::ptr_eq(old, &provenance.mentions)
+            {
+                provenance.mentions = new.clone();
+                continue;
             }
             let mentions: Arc<[Mention]> = provenance
                 .mentions
@@ -787,12 +788,11 @@ impl Extractor {
                 output,
             } => {
                 let mut text = capture_text(*capture)?.to_owned();
-                if let CaptureKind::Lexicon(lexicon) = rule.captures[capture.0].kind {
-                    if let Some(EntryTarget::Canonical(canonical)) =
+                if let CaptureKind::Lexicon(lexicon) = rule.captures[capture.0].kind
+                    && let Some(EntryTarget::Canonical(canonical)) =
                         self.matcher.lexicon_entry(lexicon, &text)
-                    {
-                        text = canonical.clone();
-                    }
+                {
+                    text = canonical.clone();
                 }
                 let text_pipes: Vec<Normalizer> =
                     pipes.iter().copied().filter(|n| n.is_text()).collect();

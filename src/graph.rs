@@ -134,12 +134,11 @@ impl EntityGraph {
         if let Some(&index) = self.by_iri.get(bare) {
             return Ok(index);
         }
-        if let Some((prefix, local)) = name.split_once(':') {
-            if let Some((_, namespace)) = prefixes.iter().find(|(p, _)| p == prefix) {
-                if let Some(&index) = self.by_iri.get(&format!("{namespace}{local}")) {
-                    return Ok(index);
-                }
-            }
+        if let Some((prefix, local)) = name.split_once(':')
+            && let Some((_, namespace)) = prefixes.iter().find(|(p, _)| p == prefix)
+            && let Some(&index) = self.by_iri.get(&format!("{namespace}{local}"))
+        {
+            return Ok(index);
         }
         let matching: Vec<NodeIndex> = self
             .graph

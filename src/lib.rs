@@ -4,9 +4,9 @@
 //! own module: source text ([`source`]) → spanned syntax tree ([`syntax`]) →
 //! resolved, checked rule set ([`rules`]). Problems are [`diagnostic`]s with
 //! spans ([`span`]). The engine ([`text`], [`matcher`], [`extract`]) turns
-//! documents into facts with provenance; [`store`], [`graph`] and [`repl`]
-//! keep and explore them. The library does no terminal I/O: the command line
-//! and the REPL are front ends in the binary.
+//! documents into facts with provenance; [`store`] and [`graph`] keep and
+//! explore them. The library does no terminal I/O: the command line and the
+//! REPL are front ends in the binary.
 //!
 //! ```
 //! use kgrep::extract::{Document, Extractor};

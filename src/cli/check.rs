@@ -67,33 +67,31 @@ pub fn run(args: &CheckArgs, output: &Output) -> Result<Outcome> {
         let mut loaded = loaded;
         // What `check` accepts must compile: the automata have size limits
         // that only building them finds.
-        if let Some(rule_set) = &loaded.rule_set {
-            if let Err(error) = kgrep::matcher::Matcher::new(rule_set) {
-                let diagnostic = match error.origin() {
-                    Some(origin) => Diagnostic::error(
-                        "pattern-too-large",
-                        origin.file,
-                        origin.span,
-                        format!("this pattern is too large to compile: {}", error.message()),
-                    )
-                    .with_label("declared here")
-                    .with_hint(
-                        "split it into several rules, or move long word lists into a lexicon",
-                    ),
-                    None => Diagnostic::error(
-                        "pattern-too-large",
-                        loaded
-                            .files
-                            .first()
-                            .map(|(id, _)| *id)
-                            .expect("a rule set has a file"),
-                        kgrep::span::Span::default(),
-                        error.to_string(),
-                    ),
-                };
-                loaded.diagnostics.push(diagnostic);
-                loaded.rule_set = None;
-            }
+        if let Some(rule_set) = &loaded.rule_set
+            && let Err(error) = kgrep::matcher::Matcher::new(rule_set)
+        {
+            let diagnostic = match error.origin() {
+                Some(origin) => Diagnostic::error(
+                    "pattern-too-large",
+                    origin.file,
+                    origin.span,
+                    format!("this pattern is too large to compile: {}", error.message()),
+                )
+                .with_label("declared here")
+                .with_hint("split it into several rules, or move long word lists into a lexicon"),
+                None => Diagnostic::error(
+                    "pattern-too-large",
+                    loaded
+                        .files
+                        .first()
+                        .map(|(id, _)| *id)
+                        .expect("a rule set has a file"),
+                    kgrep::span::Span::default(),
+                    error.to_string(),
+                ),
+            };
+            loaded.diagnostics.push(diagnostic);
+            loaded.rule_set = None;
         }
         let errors = loaded.count(Severity::Error);
         let warnings = loaded.count(Severity::Warning);

@@ -232,10 +232,10 @@ fn normalize_class(class: &ClassUnicode) -> ClassUnicode {
         for c in range.start()..=range.end() {
             let text = normalize_str(c.encode_utf8(&mut [0; 4]));
             let mut chars = text.chars();
-            if let (Some(single), None) = (chars.next(), chars.next()) {
-                if single != c {
-                    normalized.push(ClassUnicodeRange::new(single, single));
-                }
+            if let (Some(single), None) = (chars.next(), chars.next())
+                && single != c
+            {
+                normalized.push(ClassUnicodeRange::new(single, single));
             }
         }
     }

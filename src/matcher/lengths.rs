@@ -63,21 +63,20 @@ fn tighten(
                         min,
                         max,
                     } = inner.as_mut()
+                        && one_character(one)
                     {
-                        if one_character(one) {
-                            let new_min = (*min).max(*least);
-                            let new_max = match (*max, *most) {
-                                (Some(a), Some(b)) => Some(a.min(b)),
-                                (a, b) => a.or(b),
-                            };
-                            // An empty range would need a pattern that never
-                            // matches: the test rejects those candidates instead.
-                            if new_max.is_none_or(|most| new_min <= most)
-                                && (new_min, new_max) != (*min, *max)
-                            {
-                                (*min, *max) = (new_min, new_max);
-                                changed = true;
-                            }
+                        let new_min = (*min).max(*least);
+                        let new_max = match (*max, *most) {
+                            (Some(a), Some(b)) => Some(a.min(b)),
+                            (a, b) => a.or(b),
+                        };
+                        // An empty range would need a pattern that never
+                        // matches: the test rejects those candidates instead.
+                        if new_max.is_none_or(|most| new_min <= most)
+                            && (new_min, new_max) != (*min, *max)
+                        {
+                            (*min, *max) = (new_min, new_max);
+                            changed = true;
                         }
                     }
                 }

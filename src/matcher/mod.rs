@@ -63,7 +63,7 @@ pub struct Matcher {
     confirm: Option<AhoCorasick>,
     /// For each of those literals, the rules it confirms, with the bit of
     /// the rule's trigger set it belongs to (bit 0 is the first set's).
-    confirm_rules: Vec<Vec<(usize, u8)>>,
+    confirm_rules: Targets,
     /// For each rule, the bits of all its trigger sets: a sentence is a
     /// candidate when it holds a trigger of every set.
     full_masks: Vec<u8>,
@@ -981,12 +981,16 @@ impl Pending {
     }
 }
 
+/// For each literal (by pattern id), the rules it triggers, with the bit of
+/// the rule's trigger set it stands for.
+type Targets = Vec<Vec<(usize, u8)>>;
+
 /// Trigger literals being collected, each once, with what each stands for.
 #[derive(Default)]
 struct Literals {
     ids: HashMap<String, usize>,
     literals: Vec<String>,
-    targets: Vec<Vec<(usize, u8)>>,
+    targets: Targets,
 }
 
 impl Literals {
@@ -1002,7 +1006,7 @@ impl Literals {
 
     /// An automaton finding every literal (overlapping), and the targets by
     /// pattern id; none without literals.
-    fn automaton(self) -> Result<(Option<AhoCorasick>, Vec<Vec<(usize, u8)>>), CompileError> {
+    fn automaton(self) -> Result<(Option<AhoCorasick>, Targets), CompileError> {
         if self.literals.is_empty() {
             return Ok((None, self.targets));
         }

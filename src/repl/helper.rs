@@ -336,8 +336,8 @@ impl ReplHelper {
 /// The variable names in `text`, in order of first appearance.
 fn variables(text: &str) -> Vec<String> {
     let mut names: Vec<String> = Vec::new();
-    let mut chars = text.char_indices().peekable();
-    while let Some((at, c)) = chars.next() {
+    let chars = text.char_indices().peekable();
+    for (at, c) in chars {
         if c == '?' || c == '$' {
             let name: String = text[at + 1..]
                 .chars()

@@ -176,12 +176,12 @@ impl Session {
 
     /// Reads the latest published state of an on-disk store.
     fn refresh(&mut self) -> Result<()> {
-        if let Some(dir) = &self.dir {
-            if dir.generation()? != self.generation {
-                self.store = dir.reader()?;
-                self.generation = dir.generation()?;
-                self.graph = None;
-            }
+        if let Some(dir) = &self.dir
+            && dir.generation()? != self.generation
+        {
+            self.store = dir.reader()?;
+            self.generation = dir.generation()?;
+            self.graph = None;
         }
         Ok(())
     }
@@ -304,12 +304,11 @@ impl Session {
     fn sparql(&mut self, text: &str) -> Result<()> {
         if looks_like_update(text) {
             if let Some(operation) = statement::destructive_operation(text).filter(|_| self.confirm)
-            {
-                if !self.ask(&format!(
+                && !self.ask(&format!(
                     "`{operation}` removes data from the store. Run it? [y/N] "
-                ))? {
-                    bail!("not run (kgrep repl --yes runs such updates without asking)");
-                }
+                ))?
+            {
+                bail!("not run (kgrep repl --yes runs such updates without asking)");
             }
             let prefixes = self.prefixes.clone();
             let result = self.change(|store| match store.update(text, &prefixes) {
@@ -1248,10 +1247,10 @@ fn vocabulary(session: &Session) -> helper::Vocabulary {
         {
             for solution in solutions.flatten() {
                 match solution.get("t") {
-                    Some(oxigraph::model::Term::Literal(label)) => {
-                        if !label.value().contains(char::is_whitespace) {
-                            terms.insert(label.value().to_owned());
-                        }
+                    Some(oxigraph::model::Term::Literal(label))
+                        if !label.value().contains(char::is_whitespace) =>
+                    {
+                        terms.insert(label.value().to_owned());
                     }
                     Some(term) => {
                         terms.insert(shorten(&term.to_string(), &session.prefixes));

@@ -247,10 +247,11 @@ fn evaluator(text: &str) -> oxigraph::sparql::SparqlEvaluator {
             .map_or(0, |i| i + 1);
         let prefix = &text[start..index];
         let inside_iri = start > 0 && bytes[start - 1] == b'<';
-        if !inside_iri && seen.insert(prefix) {
-            if let Ok(with) = evaluator.clone().with_prefix(prefix, "urn:kgrep:any:") {
-                evaluator = with;
-            }
+        if !inside_iri
+            && seen.insert(prefix)
+            && let Ok(with) = evaluator.clone().with_prefix(prefix, "urn:kgrep:any:")
+        {
+            evaluator = with;
         }
     }
     evaluator

@@ -206,6 +206,35 @@ impl Reader<'_> {
     }
 }
 
+/// The hint for a file that cannot be read, given the path as written
+/// (`literal`, with its quotes): a Windows-style `\` becomes an escape in a
+/// string (`\n` a line break), so such a path gets the `/` form to write.
+pub(crate) fn missing_file_hint(literal: &str, otherwise: &str) -> String {
+    if literal.contains('\\') {
+        format!(
+            "write paths with `/`: in a string `\\` starts an escape (`\\n` is a line break); write {}",
+            literal
+                .split('\\')
+                .filter(|part| !part.is_empty())
+                .collect::<Vec<_>>()
+                .join("/")
+        )
+    } else {
+        otherwise.to_owned()
+    }
+}
+
+/// A path as a message shows it: control characters (from escapes) written
+/// as escapes, so a `\n` in a path does not break the line.
+pub(crate) fn visible_path(path: &str) -> String {
+    path.chars()
+        .map(|c| match c {
+            c if c.is_control() => c.escape_default().to_string(),
+            c => c.to_string(),
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -306,33 +335,4 @@ mod tests {
         )]);
         assert_eq!(codes(&loaded), ["unknown-name"]);
     }
-}
-
-/// The hint for a file that cannot be read, given the path as written
-/// (`literal`, with its quotes): a Windows-style `\` becomes an escape in a
-/// string (`\n` a line break), so such a path gets the `/` form to write.
-pub(crate) fn missing_file_hint(literal: &str, otherwise: &str) -> String {
-    if literal.contains('\\') {
-        format!(
-            "write paths with `/`: in a string `\\` starts an escape (`\\n` is a line break); write {}",
-            literal
-                .split('\\')
-                .filter(|part| !part.is_empty())
-                .collect::<Vec<_>>()
-                .join("/")
-        )
-    } else {
-        otherwise.to_owned()
-    }
-}
-
-/// A path as a message shows it: control characters (from escapes) written
-/// as escapes, so a `\n` in a path does not break the line.
-pub(crate) fn visible_path(path: &str) -> String {
-    path.chars()
-        .map(|c| match c {
-            c if c.is_control() => c.escape_default().to_string(),
-            c => c.to_string(),
-        })
-        .collect()
 }

@@ -837,6 +837,10 @@ impl Lowerer<'_> {
 
 impl Lowerer<'_> {
     /// Lowers `pattern` written in `file`, in `context`.
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "the recursion's state: grouping it would only rename it"
+    )]
     fn pattern(
         &mut self,
         file: FileId,
@@ -2005,30 +2009,27 @@ impl Lowerer<'_> {
         }
         if let (TermTemplate::CaptureNode(capture), Position::Subject | Position::Predicate) =
             (&lowered, position)
+            && let CaptureKind::Lexicon(lexicon) = captures.list[capture.0].kind
         {
-            if let CaptureKind::Lexicon(lexicon) = captures.list[capture.0].kind {
-                let lexicon = &self.lexicons[lexicon.0];
-                if lexicon
-                    .entries
-                    .iter()
-                    .any(|entry| !matches!(entry.target, EntryTarget::Iri(_)))
-                {
-                    let diagnostic = Diagnostic::error(
-                        "literal-position",
-                        file,
-                        term.span(),
-                        format!(
-                            "lexicon `{}` has entries without an IRI, so it cannot give the {}",
-                            lexicon.name,
-                            position.noun()
-                        ),
-                    )
-                    .with_hint(
-                        "give every entry an IRI (`\"text\" -> ex:iri`), or use an entity type",
-                    );
-                    self.report(diagnostic);
-                    return None;
-                }
+            let lexicon = &self.lexicons[lexicon.0];
+            if lexicon
+                .entries
+                .iter()
+                .any(|entry| !matches!(entry.target, EntryTarget::Iri(_)))
+            {
+                let diagnostic = Diagnostic::error(
+                    "literal-position",
+                    file,
+                    term.span(),
+                    format!(
+                        "lexicon `{}` has entries without an IRI, so it cannot give the {}",
+                        lexicon.name,
+                        position.noun()
+                    ),
+                )
+                .with_hint("give every entry an IRI (`\"text\" -> ex:iri`), or use an entity type");
+                self.report(diagnostic);
+                return None;
             }
         }
         Some(lowered)
@@ -2147,27 +2148,27 @@ impl Lowerer<'_> {
                     Normalizer::Date => &[xsd::DATE, xsd::G_MONTH_DAY],
                     _ => &[xsd::BOOLEAN],
                 };
-                if let Some((node, datatype_span)) = &datatype {
-                    if !allowed.contains(&node.as_ref()) {
-                        let fits: Vec<String> = allowed
-                            .iter()
-                            .map(|a| self.short(&a.into_owned()))
-                            .collect();
-                        let diagnostic = Diagnostic::error(
-                            "datatype-mismatch",
-                            file,
-                            *datatype_span,
-                            format!("`{}` cannot give a {}", normalizer.name(), self.short(node)),
-                        )
-                        .with_secondary(file, pipe_span, "this normaliser")
-                        .with_hint(format!(
-                            "`{}` gives one of {}",
-                            normalizer.name(),
-                            fits.join(", ")
-                        ));
-                        self.report(diagnostic);
-                        return None;
-                    }
+                if let Some((node, datatype_span)) = &datatype
+                    && !allowed.contains(&node.as_ref())
+                {
+                    let fits: Vec<String> = allowed
+                        .iter()
+                        .map(|a| self.short(&a.into_owned()))
+                        .collect();
+                    let diagnostic = Diagnostic::error(
+                        "datatype-mismatch",
+                        file,
+                        *datatype_span,
+                        format!("`{}` cannot give a {}", normalizer.name(), self.short(node)),
+                    )
+                    .with_secondary(file, pipe_span, "this normaliser")
+                    .with_hint(format!(
+                        "`{}` gives one of {}",
+                        normalizer.name(),
+                        fits.join(", ")
+                    ));
+                    self.report(diagnostic);
+                    return None;
                 }
                 let datatype = datatype.map(|(node, _)| node);
                 match normalizer {
@@ -2225,12 +2226,11 @@ impl Lowerer<'_> {
                 else {
                     continue;
                 };
-                if !expectation.negated {
-                    if let (Some(oxrdf::Term::NamedNode(p)), ast::TestTerm::Iri(iri)) =
+                if !expectation.negated
+                    && let (Some(oxrdf::Term::NamedNode(p)), ast::TestTerm::Iri(iri)) =
                         (&predicate, &expectation.terms[1])
-                    {
-                        self.check_writable(*file, &decl.rule.text, p, iri.span());
-                    }
+                {
+                    self.check_writable(*file, &decl.rule.text, p, iri.span());
                 }
                 let pattern = TriplePattern {
                     subject,

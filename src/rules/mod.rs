@@ -1,10 +1,11 @@
 //! The resolved rule set: what a rule file means, checked.
 //!
 //! [`load`] reads a rule file and everything it includes (through a
-//! [`SourceLoader`]), parses each, and lowers the syntax trees into one
-//! [`RuleSet`]: prefixes expanded, names resolved, fragments inlined, captures
-//! and templates checked. Every problem becomes a [`Diagnostic`]; the rule set
-//! is returned only when there is no error. The matcher compiles a `RuleSet`;
+//! [`SourceLoader`](crate::source::SourceLoader)), parses each, and lowers the
+//! syntax trees into one [`RuleSet`]: prefixes expanded, names resolved,
+//! fragments inlined, captures and templates checked. Every problem becomes a
+//! [`Diagnostic`](crate::diagnostic::Diagnostic); the rule set is returned
+//! only when there is no error. The matcher compiles a `RuleSet`;
 //! it never sees syntax.
 
 mod iri;

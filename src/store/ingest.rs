@@ -497,10 +497,10 @@ fn is_supported(transaction: &Transaction<'_>, fact: &Triple) -> Result<bool, St
         Some(fact.object.as_ref()),
         None,
     ) {
-        if let GraphName::NamedNode(graph) = &quad?.graph_name {
-            if vocab::is_support_graph(graph.as_str()) {
-                return Ok(true);
-            }
+        if let GraphName::NamedNode(graph) = &quad?.graph_name
+            && vocab::is_support_graph(graph.as_str())
+        {
+            return Ok(true);
         }
     }
     Ok(false)

@@ -358,12 +358,11 @@ impl GraphStore {
             &[],
             CancellationToken::new(),
         )?;
-        if let QueryResults::Solutions(mut solutions) = results {
-            if let Some(solution) = solutions.next() {
-                if let Some(Term::Literal(count)) = solution?.get("n") {
-                    return Ok(count.value().parse().unwrap_or(0));
-                }
-            }
+        if let QueryResults::Solutions(mut solutions) = results
+            && let Some(solution) = solutions.next()
+            && let Some(Term::Literal(count)) = solution?.get("n")
+        {
+            return Ok(count.value().parse().unwrap_or(0));
         }
         Ok(0)
     }
@@ -429,10 +428,10 @@ impl GraphStore {
             let name = name.trim();
             let bare = name.trim_start_matches('<').trim_end_matches('>');
             let mut candidates = vec![bare.to_owned()];
-            if let Some((prefix, local)) = name.split_once(':') {
-                if let Some((_, namespace)) = prefixes.iter().find(|(p, _)| p == prefix) {
-                    candidates.push(format!("{namespace}{}", local.replace('\\', "")));
-                }
+            if let Some((prefix, local)) = name.split_once(':')
+                && let Some((_, namespace)) = prefixes.iter().find(|(p, _)| p == prefix)
+            {
+                candidates.push(format!("{namespace}{}", local.replace('\\', "")));
             }
             for candidate in candidates {
                 let Ok(node) = NamedNode::new(candidate) else {
@@ -472,10 +471,9 @@ impl GraphStore {
             let Ok(quad) = quad else { break };
             if let (NamedOrBlankNode::NamedNode(node), Term::Literal(label)) =
                 (quad.subject, &quad.object)
+                && label.value() == name.trim()
             {
-                if label.value() == name.trim() {
-                    matching.insert(node);
-                }
+                matching.insert(node);
             }
         }
         let mut matching: Vec<NamedNode> = matching.into_iter().collect();
@@ -512,10 +510,9 @@ impl GraphStore {
             let quad = quad?;
             if let (NamedOrBlankNode::NamedNode(node), GraphName::NamedNode(graph)) =
                 (&quad.subject, &quad.graph_name)
+                && node == graph
             {
-                if node == graph {
-                    documents.push(node.clone());
-                }
+                documents.push(node.clone());
             }
         }
         documents.sort();
@@ -752,8 +749,9 @@ impl GraphStore {
     ) -> Result<(usize, W), StoreError> {
         let mut out = NodeWriter::new(writer, Style::JsonLd, prefixes)?;
         let mut count = 0;
-        let mut node: Option<(GraphName, NamedOrBlankNode, Vec<(NamedNode, Term)>)> = None;
-        let flush = |out: &mut NodeWriter<W>, node: (GraphName, NamedOrBlankNode, Vec<_>)| {
+        type Node = (GraphName, NamedOrBlankNode, Vec<(NamedNode, Term)>);
+        let mut node: Option<Node> = None;
+        let flush = |out: &mut NodeWriter<W>, node: Node| {
             let (graph, subject, mut properties) = node;
             let graph = match &graph {
                 GraphName::NamedNode(name) => Some(name.as_ref().into()),
@@ -857,15 +855,18 @@ pub fn is_cancelled(error: &oxigraph::sparql::QueryEvaluationError) -> bool {
 /// Cancels a query when its time is up; drop it when the results are read.
 pub struct QueryTimer {
     done: Arc<std::sync::atomic::AtomicBool>,
-    deadline: Arc<std::sync::Mutex<Option<(Duration, Box<dyn FnOnce() + Send>)>>>,
+    deadline: Deadline,
 }
+
+/// When a [`QueryTimer`] gives up waiting for the query to stop, and what it
+/// does then.
+type Deadline = Arc<std::sync::Mutex<Option<(Duration, Box<dyn FnOnce() + Send>)>>>;
 
 impl QueryTimer {
     /// Starts the clock: after `limit`, `token` is cancelled.
     pub fn start(limit: Duration, token: CancellationToken) -> QueryTimer {
         let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let deadline: Arc<std::sync::Mutex<Option<(Duration, Box<dyn FnOnce() + Send>)>>> =
-            Arc::default();
+        let deadline: Deadline = Arc::default();
         let (finished, fallback) = (done.clone(), deadline.clone());
         std::thread::spawn(move || {
             let started = std::time::Instant::now();

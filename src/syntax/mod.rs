@@ -1,7 +1,7 @@
 //! The rule language's syntax: text → spanned tree → canonical text.
 //!
 //! [`parse`] never fails as a whole; it returns the items it could read and every
-//! syntax error. [`print`] is the inverse used by `kgrep fmt`. Meaning (names,
+//! syntax error. [`print()`] is the inverse used by `kgrep fmt`. Meaning (names,
 //! prefixes, captures) is checked later, by [`crate::rules`].
 
 pub mod ast;

@@ -417,20 +417,20 @@ fn file(input: In) -> (Vec<Item>, Vec<BrokenItem>, Vec<SyntaxError>) {
             }
             Err(nom::Err::Failure(PError(error)) | nom::Err::Error(PError(error))) => {
                 let resume = recovery_point(&rest, error.span.start.max(offset(&rest) + 1));
-                if let Some((after, keyword)) = peek_word(rest) {
-                    if let Ok((_, name)) = identifier(ws(after)) {
-                        // `entiy Org …` is a broken entity: no "unknown name" for its uses.
-                        let keyword = if ITEM_KEYWORDS.contains(&keyword.text.as_str()) {
-                            keyword.text
-                        } else {
-                            crate::diagnostic::did_you_mean(
-                                &keyword.text,
-                                ITEM_KEYWORDS.iter().copied(),
-                            )
-                            .map_or(keyword.text, str::to_owned)
-                        };
-                        broken.push(BrokenItem { keyword, name });
-                    }
+                if let Some((after, keyword)) = peek_word(rest)
+                    && let Ok((_, name)) = identifier(ws(after))
+                {
+                    // `entiy Org …` is a broken entity: no "unknown name" for its uses.
+                    let keyword = if ITEM_KEYWORDS.contains(&keyword.text.as_str()) {
+                        keyword.text
+                    } else {
+                        crate::diagnostic::did_you_mean(
+                            &keyword.text,
+                            ITEM_KEYWORDS.iter().copied(),
+                        )
+                        .map_or(keyword.text, str::to_owned)
+                    };
+                    broken.push(BrokenItem { keyword, name });
                 }
                 errors.push(error);
                 rest = advance(rest, resume - offset(&rest));
@@ -798,12 +798,13 @@ fn rule_decl(input: In) -> PResult<ItemKind> {
         templates.push(next);
         rest = after;
     }
-    if let Some((_, word)) = peek_word(rest) {
-        if matches!(
+    if let Some((_, word)) = peek_word(rest)
+        && matches!(
             word.text.as_str(),
             "standalone" | "iri" | "label" | "normalize"
-        ) {
-            return Fail::new(
+        )
+    {
+        return Fail::new(
                 "syntax",
                 word.span,
                 format!("`{}` is a clause of entity types, not of rules", word.text),
@@ -811,7 +812,6 @@ fn rule_decl(input: In) -> PResult<ItemKind> {
             .label("not a rule clause")
             .hint("a rule takes `where`, `priority` and `excludes` clauses, then `=>` templates; put this clause on the entity type")
             .err();
-        }
     }
     let excludes = clauses
         .iter()
@@ -1338,8 +1338,11 @@ fn repeat(input: In, depth: usize) -> PResult<Pattern> {
     ))
 }
 
+/// The input after a quantifier, and its least and most rounds.
+type Quantified<'a> = (In<'a>, u32, Option<u32>);
+
 /// `quantifier = "?" | "*" | "+" | "{" INTEGER [ "," [ INTEGER ] ] "}"`
-fn quantifier(input: In) -> Result<Option<(In, u32, Option<u32>)>, nom::Err<PError>> {
+fn quantifier(input: In) -> Result<Option<Quantified>, nom::Err<PError>> {
     match peek(&input) {
         Some('?') => Ok(Some((advance(input, 1), 0, Some(1)))),
         Some('*') => Ok(Some((advance(input, 1), 0, None))),
@@ -1370,17 +1373,20 @@ fn quantifier(input: In) -> Result<Option<(In, u32, Option<u32>)>, nom::Err<PErr
                 .err();
             };
             let span = span_between(&open, &rest);
-            if let Some(max) = &max {
-                if min.value > max.value {
-                    return Fail::new(
-                        "bad-repetition",
-                        span,
-                        format!("repetition bounds are reversed: the least ({}) is more than the most ({})", min.value, max.value),
-                    )
-                    .label("least > most")
-                    .hint(format!("write `{{{},{}}}`", max.value, min.value))
-                    .err();
-                }
+            if let Some(max) = &max
+                && min.value > max.value
+            {
+                return Fail::new(
+                    "bad-repetition",
+                    span,
+                    format!(
+                        "repetition bounds are reversed: the least ({}) is more than the most ({})",
+                        min.value, max.value
+                    ),
+                )
+                .label("least > most")
+                .hint(format!("write `{{{},{}}}`", max.value, min.value))
+                .err();
             }
             for bound in std::iter::once(&min).chain(&max) {
                 if bound.value > MAX_REPEAT {
@@ -1855,10 +1861,10 @@ fn test_term<'a>(input: In<'a>, what: &str) -> PResult<'a, TestTerm> {
     if let Ok((rest, span)) = keyword(input, "a") {
         return Ok((rest, TestTerm::A(span)));
     }
-    if let Some((rest, name)) = peek_word(input) {
-        if name.text == "_" {
-            return Ok((rest, TestTerm::Any(name.span)));
-        }
+    if let Some((rest, name)) = peek_word(input)
+        && name.text == "_"
+    {
+        return Ok((rest, TestTerm::Any(name.span)));
     }
     if let Some(result) = literal(input) {
         let (rest, literal) = result?;

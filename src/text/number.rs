@@ -43,7 +43,7 @@ impl Number {
     }
 
     fn normalized(mut self) -> Number {
-        while self.scale > 0 && self.mantissa % 10 == 0 {
+        while self.scale > 0 && self.mantissa.is_multiple_of(10) {
             self.mantissa /= 10;
             self.scale -= 1;
         }

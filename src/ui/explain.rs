@@ -212,10 +212,9 @@ pub fn explain(
             let sentence = &trace.normalized.text[trace.sentences[index].clone()];
             if let Some((parts, total, span)) =
                 extractor.matcher().longest_partial(rules, rule, sentence)
+                && best.as_ref().is_none_or(|(p, ..)| parts > *p)
             {
-                if best.as_ref().is_none_or(|(p, ..)| parts > *p) {
-                    best = Some((parts, total, index, span));
-                }
+                best = Some((parts, total, index, span));
             }
         }
         match best {

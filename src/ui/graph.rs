@@ -361,10 +361,10 @@ pub fn analyse(
 /// A prefixed name or IRI as a full IRI.
 fn expand(name: &str, prefixes: &[(String, String)]) -> String {
     let bare = name.trim_start_matches('<').trim_end_matches('>');
-    if let Some((prefix, local)) = bare.split_once(':') {
-        if let Some((_, namespace)) = prefixes.iter().find(|(p, _)| p == prefix) {
-            return format!("{namespace}{local}");
-        }
+    if let Some((prefix, local)) = bare.split_once(':')
+        && let Some((_, namespace)) = prefixes.iter().find(|(p, _)| p == prefix)
+    {
+        return format!("{namespace}{local}");
     }
     bare.to_owned()
 }

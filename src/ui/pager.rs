@@ -13,12 +13,13 @@ use super::table::terminal_height;
 pub fn page_or_write(text: &[u8], enabled: bool) -> io::Result<()> {
     let tall = terminal_height()
         .is_some_and(|height| text.iter().filter(|b| **b == b'\n').count() >= height);
-    if enabled && tall && io::stdout().is_terminal() {
-        if let Some(command) = pager_command() {
-            if run_pager(&command, text).is_ok() {
-                return Ok(());
-            }
-        }
+    if enabled
+        && tall
+        && io::stdout().is_terminal()
+        && let Some(command) = pager_command()
+        && run_pager(&command, text).is_ok()
+    {
+        return Ok(());
     }
     let mut stdout = io::stdout().lock();
     stdout.write_all(text)?;

@@ -43,7 +43,7 @@ pub enum ResultFormat {
 }
 
 /// How results are printed for people, and what the query said.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct PrintOptions<'a> {
     /// The table's layout (width, expanded, headers; headers also for CSV and TSV).
     pub layout: Layout,
@@ -53,17 +53,6 @@ pub struct PrintOptions<'a> {
     pub more_hint: &'static str,
     /// The query's text: `SELECT *` columns come in its order.
     pub query: &'a str,
-}
-
-impl Default for PrintOptions<'_> {
-    fn default() -> Self {
-        PrintOptions {
-            layout: Layout::default(),
-            max_rows: None,
-            more_hint: "",
-            query: "",
-        }
-    }
 }
 
 /// Writes `results` in `format`; returns how many rows (or triples) were
@@ -129,12 +118,9 @@ impl Write for SkipFirstLine<'_> {
         if !self.skipping {
             return self.inner.write(bytes);
         }
-        match bytes.iter().position(|b| *b == b'\n') {
-            Some(at) => {
-                self.skipping = false;
-                self.inner.write_all(&bytes[at + 1..])?;
-            }
-            None => {}
+        if let Some(at) = bytes.iter().position(|b| *b == b'\n') {
+            self.skipping = false;
+            self.inner.write_all(&bytes[at + 1..])?;
         }
         Ok(bytes.len())
     }
