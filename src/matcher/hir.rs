@@ -274,9 +274,108 @@ pub(crate) fn without_end(hir: &Hir) -> Option<Hir> {
     has_end(hir).then(|| rewrite(hir))
 }
 
+/// `hir` cut to what a match must take at its end: the last repetition to
+/// its least rounds, an optional last part dropped, in turn, up to a
+/// look-around (which stays). A match of `hir` starts wherever one of the
+/// cut pattern does, so the search for where matches start (`Starts`) finds
+/// the same starts, without scanning to the end of a trailing `\p{Han}{1,60}`
+/// or `\p{Han}+` from every start. `None` when nothing needs to go.
+pub(crate) fn without_tail(hir: &Hir) -> Option<Hir> {
+    /// The cut; `Ok(None)` when all of it may match the empty text (so it
+    /// goes), `Err(())` when it is unchanged.
+    fn cut(hir: &Hir) -> Result<Option<Hir>, ()> {
+        match hir.kind() {
+            HirKind::Empty => Ok(None),
+            HirKind::Repetition(repetition) if repetition.min == 0 => Ok(None),
+            HirKind::Repetition(repetition) if repetition.max != Some(repetition.min) => {
+                Ok(Some(Hir::repetition(regex_syntax::hir::Repetition {
+                    max: Some(repetition.min),
+                    ..repetition.clone()
+                })))
+            }
+            HirKind::Capture(capture) => cut(&capture.sub).map(|sub| {
+                sub.map(|sub| {
+                    Hir::capture(regex_syntax::hir::Capture {
+                        sub: Box::new(sub),
+                        ..capture.clone()
+                    })
+                })
+            }),
+            HirKind::Concat(parts) => {
+                let mut parts = parts.clone();
+                let mut changed = false;
+                while let Some(last) = parts.pop() {
+                    match cut(&last) {
+                        Err(()) => {
+                            parts.push(last);
+                            break;
+                        }
+                        Ok(Some(shorter)) => {
+                            parts.push(shorter);
+                            changed = true;
+                            break;
+                        }
+                        Ok(None) => changed = true,
+                    }
+                }
+                if !changed {
+                    Err(())
+                } else if parts.is_empty() {
+                    Ok(None)
+                } else {
+                    Ok(Some(Hir::concat(parts)))
+                }
+            }
+            HirKind::Alternation(branches) => {
+                let cuts: Vec<_> = branches.iter().map(cut).collect();
+                if cuts.iter().all(Result::is_err) {
+                    return Err(());
+                }
+                // A branch that may match the empty text makes the whole
+                // optional.
+                if cuts.iter().any(|cut| matches!(cut, Ok(None))) {
+                    return Ok(None);
+                }
+                Ok(Some(Hir::alternation(
+                    cuts.into_iter()
+                        .zip(branches)
+                        .map(|(cut, branch)| cut.ok().flatten().unwrap_or_else(|| branch.clone()))
+                        .collect(),
+                )))
+            }
+            _ => Err(()),
+        }
+    }
+    match cut(hir) {
+        Ok(Some(shorter)) => Some(shorter),
+        _ => None,
+    }
+}
+
+/// `hir` with every repetition lazy (`\p{Han}+?`). It matches at the same
+/// starts; a leftmost-first search for the first start then stops at that
+/// start's shortest match instead of following a greedy `\p{Han}+` to the
+/// end of the sentence, from every start the matcher asks about.
+pub(crate) fn lazy(hir: &Hir) -> Hir {
+    match hir.kind() {
+        HirKind::Repetition(repetition) => Hir::repetition(regex_syntax::hir::Repetition {
+            greedy: false,
+            sub: Box::new(lazy(&repetition.sub)),
+            ..repetition.clone()
+        }),
+        HirKind::Capture(capture) => Hir::capture(regex_syntax::hir::Capture {
+            sub: Box::new(lazy(&capture.sub)),
+            ..capture.clone()
+        }),
+        HirKind::Concat(parts) => Hir::concat(parts.iter().map(lazy).collect()),
+        HirKind::Alternation(parts) => Hir::alternation(parts.iter().map(lazy).collect()),
+        _ => hir.clone(),
+    }
+}
+
 /// Repetitions with more than this many rounds are left open in the
 /// automaton that finds where matches start (see [`relaxed`]).
-const RELAX_ROUNDS: u32 = 100;
+const RELAX_ROUNDS: u32 = 16;
 
 /// `hir` with each repetition of more than [`RELAX_ROUNDS`] rounds made
 /// open (`C{991,1000}` → `C+`), captures dropped; `None` when it has none.

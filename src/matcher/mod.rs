@@ -2,10 +2,12 @@
 //!
 //! Each rule becomes automata over its HIR (see `hir`): a search for where
 //! matches start (a reverse lazy DFA's one pass over the sentence, or a
-//! `meta` regex, leftmost-first, its backtracker off: see `Starts`), a lazy DFA with `MatchKind::All` that finds the longest match from
-//! that start (a PikeVM where the DFA gives up on word boundaries), and a
-//! `Splitter` that assigns the captures of that span (a bounded
-//! backtracker, else a PikeVM). Together they give the language's
+//! `meta` regex, leftmost-first, its backtracker off: see `Starts`), a lazy
+//! DFA with `MatchKind::All` that finds the longest match from that start (a
+//! PikeVM where the DFA gives up on word boundaries; counting, for a row of
+//! classes counted so widely that the DFA would build a state a byte: see
+//! `runs`), and a `Splitter` that assigns the captures of that span (a
+//! bounded backtracker, else a PikeVM). Together they give the language's
 //! leftmost-longest semantics in linear time per attempt. Aho–Corasick
 //! automata over the rules' triggers (see `trigger`; big lexicons' names
 //! in hash sets) pick the sentences each rule runs on: one over the text for
@@ -13,7 +15,8 @@
 //!
 //! **Invariant:** every engine is linear in its input — lazy DFAs and
 //! PikeVMs by construction, the bounded backtracker because it visits each
-//! (NFA state, position) pair at most once (no unbounded backtracking);
+//! (NFA state, position) pair at most once (no unbounded backtracking), the
+//! row counter because it sweeps items × characters once;
 //! sentence length is capped (`text::MAX_SENTENCE_BYTES`), so a rule's cost
 //! per sentence is bounded.
 
@@ -98,6 +101,9 @@ struct CompiledRule {
     exact_inside: Option<Splitter>,
     /// Longest match from a given start.
     longest: DFA,
+    /// The same by counting, for a row of classes that `longest` would
+    /// crawl on (see [`runs::Runs::counts_widely`]).
+    longest_row: Option<runs::Runs>,
     /// The same on a PikeVM, for a pattern with word boundaries when the
     /// lazy DFA gives up on non-ASCII text (it knows Unicode word boundaries
     /// only on ASCII).
@@ -107,6 +113,32 @@ struct CompiledRule {
     /// The names of the rule's captures, for messages.
     capture_names: Vec<String>,
     constraints: Vec<CompiledConstraint>,
+}
+
+impl CompiledRule {
+    /// The end of the longest match that starts at `span.start` and ends by
+    /// `span.end`.
+    fn longest_end(
+        &self,
+        caches: &mut RuleScratch,
+        sentence: &str,
+        span: Range<usize>,
+    ) -> Option<usize> {
+        if let Some(row) = &self.longest_row {
+            return row.longest(sentence, span, &mut caches.row);
+        }
+        let input = Input::new(sentence).range(span).anchored(Anchored::Yes);
+        match self.longest.try_search_fwd(&mut caches.longest, &input) {
+            Ok(found) => found.map(|half| half.offset()),
+            Err(_) => match (&self.longest_words, &mut caches.longest_words) {
+                (Some(vm), Some((cache, captures))) => {
+                    vm.search(cache, &input, captures);
+                    captures.get_match().map(|found| found.end())
+                }
+                _ => None,
+            },
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -175,6 +207,7 @@ struct RuleScratch {
     exact: SplitCache,
     exact_inside: Option<SplitCache>,
     longest: DfaCache,
+    row: runs::RowScratch,
     longest_words: Option<(pikevm::Cache, Captures)>,
 }
 
@@ -185,6 +218,7 @@ impl RuleScratch {
             exact: rule.exact.cache(),
             exact_inside: rule.exact_inside.as_ref().map(Splitter::cache),
             longest: rule.longest.create_cache(),
+            row: runs::RowScratch::default(),
             longest_words: rule
                 .longest_words
                 .as_ref()
@@ -454,22 +488,8 @@ impl Matcher {
             let mut limit = sentence.len();
             let mut accepted = None;
             while limit > start {
-                let input = Input::new(sentence)
-                    .range(start..limit)
-                    .anchored(Anchored::Yes);
-                let end = match compiled.longest.try_search_fwd(&mut caches.longest, &input) {
-                    Ok(Some(half)) => half.offset(),
-                    Ok(None) => break,
-                    Err(_) => match (&compiled.longest_words, &mut caches.longest_words) {
-                        (Some(vm), Some((cache, captures))) => {
-                            vm.search(cache, &input, captures);
-                            match captures.get_match() {
-                                Some(found) => found.end(),
-                                None => break,
-                            }
-                        }
-                        _ => break,
-                    },
+                let Some(end) = compiled.longest_end(caches, sentence, start..limit) else {
+                    break;
                 };
                 if end == start {
                     break;
@@ -1085,6 +1105,8 @@ fn compile_rule(
         .transpose()
         .map_err(error)?;
     let longest = all_matches_dfa(&hir, false).map_err(error)?;
+    let longest_row = runs::Runs::new(&hir)
+        .filter(|row| hir.properties().look_set().is_empty() && row.counts_widely());
     let longest_words = if hir.properties().look_set().contains_word_unicode() {
         Some(longest_pikevm(&hir).map_err(error)?)
     } else {
@@ -1102,6 +1124,7 @@ fn compile_rule(
             exact,
             exact_inside,
             longest,
+            longest_row,
             longest_words,
             groups,
             capture_names,
@@ -1120,8 +1143,12 @@ fn next_char(text: &str, at: usize) -> usize {
 
 /// Where a rule's matches start, found before the match's end is.
 ///
+/// Both search the pattern cut to what a match must take at its end
+/// (`hir::without_tail`): it starts where the pattern does.
+///
 /// For a pattern that ends no more loosely than it starts (see
-/// [`ends_better_than_it_starts`]): one pass of a reverse lazy DFA that
+/// [`ends_better_than_it_starts`]), or that opens with an open repetition
+/// of a wide class: one pass of a reverse lazy DFA that
 /// reports every match (`MatchKind::All`), from the sentence's end to its
 /// start, is in a matching state exactly where a match starts; the starts
 /// are kept and asked in order. A forward unanchored search would follow
@@ -1129,8 +1156,11 @@ fn next_char(text: &str, at: usize) -> usize {
 /// (`\p{Han}{2,12}…`): its DFA has far more states, each built once per
 /// thread. Other patterns, and those with a Unicode word boundary (which the
 /// lazy DFA gives up on outside ASCII), are searched with a meta regex
-/// (leftmost-first, from each position on). Both are linear in the
-/// sentence: one pass per rule and sentence, or one search per start.
+/// (leftmost-first, from each position on, its repetitions lazy so that a
+/// search stops at the first start's shortest match: `hir::lazy`). Both are
+/// linear in the sentence: one pass per rule and sentence, or one search
+/// per start, as long as the shortest match (an open start would make the
+/// meta regex's reverse half run back to where the search began).
 #[derive(Debug)]
 enum Starts {
     Reverse(Box<DFA>),
@@ -1147,7 +1177,12 @@ enum StartsCache {
 
 impl Starts {
     fn new(hir: &Hir) -> Result<Starts, String> {
-        if hir.properties().look_set().contains_word_unicode() || !ends_better_than_it_starts(hir) {
+        // Its matches start where those of `hir` do.
+        let cut = hir::without_tail(hir);
+        let opens_wide = loose_chars(cut.as_ref().unwrap_or(hir), false).0 == usize::MAX;
+        if hir.properties().look_set().contains_word_unicode()
+            || !(ends_better_than_it_starts(hir) || opens_wide)
+        {
             Starts::meta(hir)
         } else {
             Starts::reverse(hir)
@@ -1155,11 +1190,12 @@ impl Starts {
     }
 
     fn meta(hir: &Hir) -> Result<Starts, String> {
-        meta_regex(hir).map(Starts::Meta)
+        meta_regex(&hir::lazy(hir::without_tail(hir).as_ref().unwrap_or(hir))).map(Starts::Meta)
     }
 
     fn reverse(hir: &Hir) -> Result<Starts, String> {
-        all_matches_dfa(hir, true).map(|dfa| Starts::Reverse(Box::new(dfa)))
+        all_matches_dfa(hir::without_tail(hir).as_ref().unwrap_or(hir), true)
+            .map(|dfa| Starts::Reverse(Box::new(dfa)))
     }
 
     fn cache(&self) -> StartsCache {
@@ -1546,9 +1582,27 @@ mod tests {
             (r"[A-Z][a-z]+ (?:Corp|Labs)", true),
             (r"\p{Han}*的?", false),
             (r"(?:^|，)\p{Han}{1,3}委", true),
-        ] {
+        ]
+        .into_iter()
+        .map(|(pattern, reverse)| (pattern, Some(reverse)))
+        // Patterns whose tails the forward search cuts (`hir::without_tail`).
+        .chain(
+            [
+                r"党委(?:成立)?",
+                r"\p{Han}{1,4}的(?:\p{Han}{2,12}|的+)?",
+                r"党委\p{Han}+$",
+                r"党(委|支部\p{Han}*)",
+                r"的(?:的|)",
+                r"(的\p{Han}{1,3}){2,4}",
+                r"[A-Z][a-z]+( (Corp|Labs))*",
+                r"(?:\p{Han}{1,2}的)+\p{Han}?",
+            ]
+            .map(|pattern| (pattern, None)),
+        ) {
             let hir = regex_syntax::parse(pattern).expect("parses");
-            assert_eq!(ends_better_than_it_starts(&hir), reverse, "{pattern}");
+            if let Some(reverse) = reverse {
+                assert_eq!(ends_better_than_it_starts(&hir), reverse, "{pattern}");
+            }
             let (forward, backward) = (
                 Starts::meta(&hir).expect("builds"),
                 Starts::reverse(&hir).expect("builds"),

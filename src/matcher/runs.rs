@@ -16,6 +16,10 @@ use regex_automata::util::captures::GroupInfo;
 use regex_automata::util::primitives::{NonMaxUsize, PatternID};
 use regex_syntax::hir::{Class, ClassUnicode, ClassUnicodeRange, Hir, HirKind, Look};
 
+/// Rounds of one item past its minimum from which a row [counts
+/// widely](Runs::counts_widely).
+const WIDE_ROUNDS: usize = 16;
+
 /// One item: a character of `class`, `min` to `max` times (greedy).
 #[derive(Debug)]
 struct Item {
@@ -30,6 +34,16 @@ impl Item {
         let at = ranges.partition_point(|range| range.end() < c);
         ranges.get(at).is_some_and(|range| range.start() <= c)
     }
+}
+
+/// A thread's buffers for [`Runs::longest`], kept between calls.
+#[derive(Debug, Default)]
+pub(super) struct RowScratch {
+    chars: Vec<char>,
+    ends: Vec<usize>,
+    reach: Vec<bool>,
+    edges: Vec<i32>,
+    run: Vec<usize>,
 }
 
 /// A pattern that is a row of [`Item`]s, with the capture groups around runs
@@ -112,6 +126,111 @@ impl Runs {
             _ => return None,
         }
         Some(())
+    }
+
+    /// Whether the lazy DFA that finds a match's end would crawl on this
+    /// row: at least two items take a varying number of rounds and one of
+    /// them is counted widely (`\p{Han}{1,1000} \p{Han}{1,1000}`). After `k`
+    /// characters such a row can be in about `k` places at once, so the DFA
+    /// builds a new state of thousands of NFA states at every byte of a long
+    /// sentence; counting costs items × characters.
+    pub(super) fn counts_widely(&self) -> bool {
+        let varying = self.items.iter().filter(|item| item.max > item.min).count();
+        let wide = self
+            .items
+            .iter()
+            .any(|item| item.max != usize::MAX && item.max - item.min >= WIDE_ROUNDS);
+        varying >= 2 && wide
+    }
+
+    /// The end of the longest match of the row that starts at `span.start`
+    /// and ends by `span.end` (`Some(span.start)` for an empty one), as the
+    /// anchored all-matches DFA finds it. One sweep per item over which
+    /// characters the items so far can reach: O(items × characters), and
+    /// no further than the row's longest match (the sum of its items' most
+    /// rounds), so a start that does not match costs no more than one that does.
+    pub(super) fn longest(
+        &self,
+        haystack: &str,
+        span: std::ops::Range<usize>,
+        scratch: &mut RowScratch,
+    ) -> Option<usize> {
+        let most = self
+            .items
+            .iter()
+            .fold(0usize, |sum, item| sum.saturating_add(item.max));
+        let text = &haystack[span.clone()];
+        // No more characters than this are looked at.
+        let size = most.min(text.len());
+        let RowScratch {
+            chars,
+            ends,
+            reach,
+            edges,
+            run,
+        } = scratch;
+        // Decoded as the sweeps need them: ends[k] is where the first k end.
+        let mut decode = text.char_indices();
+        chars.clear();
+        ends.clear();
+        ends.push(span.start);
+        // reach[p]: the items so far can end after p characters; only
+        // lo..=hi may hold.
+        reach.clear();
+        reach.resize(size + 1, false);
+        reach[0] = true;
+        let (mut lo, mut hi) = (0usize, 0usize);
+        // Where each reached range of ends opens (+1) and closes (-1); zero
+        // outside the sweep at hand.
+        edges.clear();
+        edges.resize(size + 2, 0);
+        run.clear();
+        run.resize(size + 1, 0);
+        for item in &self.items {
+            // How many characters of the class follow each reached end, as
+            // far as the item can take them.
+            let want = hi.saturating_add(item.max).min(size);
+            while chars.len() < want {
+                let Some((at, c)) = decode.next() else {
+                    break;
+                };
+                chars.push(c);
+                ends.push(span.start + at + c.len_utf8());
+            }
+            let end = want.min(chars.len());
+            run[end] = 0;
+            for p in (lo..end).rev() {
+                run[p] = if item.holds(chars[p]) {
+                    run[p + 1] + 1
+                } else {
+                    0
+                };
+            }
+            let (mut next_lo, mut next_hi) = (usize::MAX, 0);
+            for p in lo..=hi {
+                if !std::mem::take(&mut reach[p]) {
+                    continue;
+                }
+                let most = item.max.min(run[p]);
+                if most >= item.min {
+                    edges[p + item.min] += 1;
+                    edges[p + most + 1] -= 1;
+                    next_lo = next_lo.min(p + item.min);
+                    next_hi = next_hi.max(p + most);
+                }
+            }
+            if next_lo > next_hi {
+                return None;
+            }
+            let mut open = 0;
+            for p in next_lo..=next_hi {
+                open += std::mem::take(&mut edges[p]);
+                reach[p] = open > 0;
+            }
+            edges[next_hi + 1] = 0;
+            (lo, hi) = (next_lo, next_hi);
+        }
+        (lo..=hi).rev().find(|&p| reach[p]).map(|p| ends[p])
     }
 
     /// Fills `captures` with the split of `haystack[span]`, as the
@@ -207,14 +326,13 @@ impl Runs {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use regex_automata::hybrid::dfa::DFA;
     use regex_automata::meta::Regex;
-    use regex_automata::{Anchored, Input};
+    use regex_automata::{Anchored, Input, MatchKind};
 
-    /// Rows of random items, some captured, split by counting and by the
-    /// PikeVM alike — spans of every start to the end of random text, the
-    /// PikeVM's "no match" included.
-    #[test]
-    fn counting_splits_as_the_pikevm_does() {
+    /// Random rows of items, some captured (the pattern as written), each
+    /// with random texts over their characters: `check(pattern, texts)`.
+    fn random_rows(mut check: impl FnMut(&str, &[String])) {
         let items = [
             "[ab]{0,3}",
             "a{1,2}",
@@ -244,21 +362,34 @@ mod tests {
                     pattern.push_str(&format!("(?:{item})"));
                 }
             }
-            pattern.push_str(r"\z");
+            let texts: Vec<String> = (0..20)
+                .map(|_| {
+                    (0..next(9))
+                        .map(|_| ['a', 'b', '字', 'x'][next(4)])
+                        .collect()
+                })
+                .collect();
+            check(&pattern, &texts);
+        }
+    }
+
+    /// Rows split by counting and by the PikeVM alike — spans of every start
+    /// to the end of random text, the PikeVM's "no match" included.
+    #[test]
+    fn counting_splits_as_the_pikevm_does() {
+        random_rows(|pattern, texts| {
+            let pattern = format!(r"{pattern}\z");
             let hir = regex_syntax::Parser::new().parse(&pattern).expect("parses");
             let runs = Runs::new(&hir).unwrap_or_else(|| panic!("{pattern} is a row"));
             let regex = Regex::new(&pattern).expect("compiles");
             let groups = vec![None::<&str>; hir.properties().explicit_captures_len() + 1];
             let mut ours = Captures::all(GroupInfo::new([groups]).expect("groups"));
             let mut theirs = regex.create_captures();
-            for _ in 0..20 {
-                let text: String = (0..next(9))
-                    .map(|_| ['a', 'b', '字', 'x'][next(4)])
-                    .collect();
+            for text in texts {
                 for (start, _) in text.char_indices().chain([(text.len(), ' ')]) {
-                    let input = Input::new(&text).range(start..).anchored(Anchored::Yes);
+                    let input = Input::new(text).range(start..).anchored(Anchored::Yes);
                     regex.search_captures(&input, &mut theirs);
-                    runs.split(&text, start..text.len(), &mut ours);
+                    runs.split(text, start..text.len(), &mut ours);
                     let what = format!("{pattern} on {text:?} from {start}");
                     assert_eq!(ours.is_match(), theirs.is_match(), "{what}");
                     if theirs.is_match() {
@@ -266,6 +397,62 @@ mod tests {
                     }
                 }
             }
+        });
+    }
+
+    /// The longest match of a row from every start, within every limit, is
+    /// where the anchored all-matches lazy DFA (the matcher's `longest`)
+    /// ends it, "no match" included.
+    #[test]
+    fn counting_finds_the_longest_match_as_the_dfa_does() {
+        random_rows(|pattern, texts| {
+            let hir = regex_syntax::Parser::new().parse(pattern).expect("parses");
+            let runs = Runs::new(&hir).unwrap_or_else(|| panic!("{pattern} is a row"));
+            let nfa = regex_automata::nfa::thompson::Compiler::new()
+                .build_from_hir(&hir)
+                .expect("compiles");
+            let dfa = DFA::builder()
+                .configure(DFA::config().match_kind(MatchKind::All))
+                .build_from_nfa(nfa)
+                .expect("compiles");
+            let mut cache = dfa.create_cache();
+            let mut scratch = RowScratch::default();
+            for text in texts {
+                let bounds: Vec<usize> = text
+                    .char_indices()
+                    .map(|(at, _)| at)
+                    .chain([text.len()])
+                    .collect();
+                for (index, &start) in bounds.iter().enumerate() {
+                    for &limit in &bounds[index..] {
+                        let input = Input::new(text).range(start..limit).anchored(Anchored::Yes);
+                        let theirs = dfa
+                            .try_search_fwd(&mut cache, &input)
+                            .expect("no look-around to give up on")
+                            .map(|half| half.offset());
+                        let what = format!("{pattern} on {text:?} in {start}..{limit}");
+                        let ours = runs.longest(text, start..limit, &mut scratch);
+                        assert_eq!(ours, theirs, "{what}");
+                    }
+                }
+            }
+        });
+    }
+
+    /// Rows with two varying items, one of them counted widely, count; the
+    /// narrow rows of the example rules keep their lazy DFA.
+    #[test]
+    fn wide_rows_are_counted() {
+        for (pattern, wide) in [
+            (r"(\p{Han}{1,1000})(\p{Han}{1,1000})", true),
+            (r"[^。]{0,60}的\p{Han}+", true),
+            (r"\p{Han}{1,100}", false),
+            (r"\p{Han}+\p{Han}+", false),
+            (r"\p{Han}{2,12}党委[^，。]{0,6}", false),
+        ] {
+            let hir = regex_syntax::Parser::new().parse(pattern).expect("parses");
+            let runs = Runs::new(&hir).expect("a row");
+            assert_eq!(runs.counts_widely(), wide, "{pattern}");
         }
     }
 }

@@ -44,20 +44,31 @@ pub fn normalize_in(original: &str, view: View) -> Normalized {
 /// Normalises `original` (NFKC) and keeps the offset map.
 ///
 /// Characters NFKC leaves alone are copied in runs; a run ends at a character
-/// that changes or may combine with the one before it.
+/// that changes or may combine with the one before it. The common ones
+/// (ASCII, CJK ideographs and punctuation, curly quotes) are told by their
+/// bytes ([`unchanged_len`]), without decoding them.
 pub fn normalize(original: &str) -> Normalized {
+    let bytes = original.as_bytes();
     let mut text = String::with_capacity(original.len());
     let mut checkpoints = Vec::new();
     // The start of the run of unchanged characters not yet copied.
     let mut run = 0;
-    let mut chars = original.char_indices().peekable();
+    let mut offset = 0;
     // The offset of the character before the one at hand.
     let mut previous = 0;
-    while let Some((offset, c)) = chars.next() {
-        let before = std::mem::replace(&mut previous, offset);
-        if c.is_ascii() || is_unchanged(c) {
+    while offset < bytes.len() {
+        let unchanged = unchanged_len(bytes, offset);
+        if unchanged > 0 {
+            previous = offset;
+            offset += unchanged;
             continue;
         }
+        let c = original[offset..]
+            .chars()
+            .next()
+            .expect("a character starts here");
+        let before = std::mem::replace(&mut previous, offset);
+        let after = offset + c.len_utf8();
         // A combining mark composes with the character before it: that one
         // leaves the run when it is still in it.
         let start = if run < offset && is_combining(c) {
@@ -67,29 +78,30 @@ pub fn normalize(original: &str) -> Normalized {
         };
         let simple = fast_path(c).filter(|_| {
             start == offset
-                && !chars
-                    .peek()
-                    .is_some_and(|&(_, next)| !next.is_ascii() && is_combining(next))
+                && !original[after..]
+                    .chars()
+                    .next()
+                    .is_some_and(|next| !next.is_ascii() && is_combining(next))
         });
         if simple == Some(c) {
+            offset = after;
             continue;
         }
         text.push_str(&original[run..start]);
         if let Some(simple) = simple {
             text.push(simple);
-            checkpoints.push((text.len(), offset + c.len_utf8()));
-            run = offset + c.len_utf8();
+            checkpoints.push((text.len(), after));
+            (run, offset) = (after, after);
             continue;
         }
         // A character and the combining marks after it normalise together.
-        let mut end = offset + c.len_utf8();
-        while let Some(&(next_offset, next)) = chars.peek() {
+        let mut end = after;
+        while let Some(next) = original[end..].chars().next() {
             if !is_combining(next) {
                 break;
             }
-            end = next_offset + next.len_utf8();
-            previous = next_offset;
-            chars.next();
+            previous = end;
+            end += next.len_utf8();
         }
         let piece = &original[start..end];
         let before = text.len();
@@ -99,7 +111,7 @@ pub fn normalize(original: &str) -> Normalized {
             checkpoints.extend((before..text.len()).map(|byte| (byte, start)));
             checkpoints.push((text.len(), end));
         }
-        run = end;
+        (run, offset) = (end, end);
     }
     text.push_str(&original[run..]);
     Normalized {
@@ -109,9 +121,27 @@ pub fn normalize(original: &str) -> Normalized {
     }
 }
 
+/// The length of the character at `at` when it is ASCII or one `is_unchanged`
+/// holds for (told from its UTF-8 bytes); else 0.
+fn unchanged_len(bytes: &[u8], at: usize) -> usize {
+    match bytes[at] {
+        0x00..=0x7f => 1,
+        // U+5000–U+9FFF.
+        0xe5..=0xe9 => 3,
+        // U+4E00–U+4FFF.
+        0xe4 if bytes[at + 1] >= 0xb8 => 3,
+        // U+3001–U+3035.
+        0xe3 if bytes[at + 1] == 0x80 && (0x81..=0xb5).contains(&bytes[at + 2]) => 3,
+        // U+2018–U+201F.
+        0xe2 if bytes[at + 1] == 0x80 && (0x98..=0x9f).contains(&bytes[at + 2]) => 3,
+        _ => 0,
+    }
+}
+
 /// Whether NFKC leaves `c` alone wherever it stands (unless a combining mark
 /// follows it, which the caller sees next): CJK ideographs, CJK punctuation
-/// and curly quotes.
+/// and curly quotes. What `unchanged_len` tells from the bytes.
+#[cfg(test)]
 fn is_unchanged(c: char) -> bool {
     matches!(c, '\u{3001}'..='\u{3035}' | '\u{4e00}'..='\u{9fff}' | '\u{2018}'..='\u{201f}')
 }
@@ -217,6 +247,22 @@ mod tests {
         }
     }
 
+    /// The bytes tell exactly the characters `is_unchanged` names, and ASCII.
+    #[test]
+    fn unchanged_characters_are_told_by_their_bytes() {
+        for c in (0..=char::MAX as u32).filter_map(char::from_u32) {
+            let mut buffer = [0; 4];
+            let bytes = c.encode_utf8(&mut buffer).as_bytes();
+            let told = unchanged_len(bytes, 0);
+            let expected = if c.is_ascii() || is_unchanged(c) {
+                c.len_utf8()
+            } else {
+                0
+            };
+            assert_eq!(told, expected, "{c:?}");
+        }
+    }
+
     /// The run-copying normaliser gives the character-at-a-time one's text
     /// and offsets on mixes of every kind of character it treats apart.
     #[test]
@@ -224,6 +270,9 @@ mod tests {
         let alphabet = [
             "a", "Z", " ", "\n", "中", "国", "。", "，", "（", "４", "Ａ", "\u{3000}", "\u{301}",
             "\u{308}", "\u{85}", "㎞", "\u{f900}", "é", "ﬁ", "\u{1100}", "\u{1161}", "“", "　",
+            // Next to the ranges told by their bytes.
+            "\u{3400}", "\u{4dc0}", "\u{4dff}", "\u{9fff}", "\u{a000}", "\u{3036}", "\u{3000}",
+            "、", "\u{2017}", "\u{2018}", "\u{201f}", "\u{2020}", "\u{2122}", "\u{ff10}",
         ];
         let mut state = 0x2545_f491_4f6c_dd1du64;
         for _ in 0..3000 {
