@@ -56,7 +56,7 @@ fuzz_target!(|data: &[u8]| {
         let p = &fact.provenance;
         assert!(p.start <= p.end && p.end <= chars.len(), "{p:?}");
         let slice: String = chars[p.start..p.end].iter().collect();
-        assert_eq!(slice, p.text, "provenance text is not the original's slice");
-        assert!(p.sentence_text.contains(p.text.as_str()), "the match is not in its sentence");
+        assert_eq!(slice, &*p.text, "provenance text is not the original's slice");
+        assert!(p.sentence_text.contains(&*p.text), "the match is not in its sentence");
     }
 });
