@@ -258,20 +258,28 @@ pub(crate) fn without_end(hir: &Hir) -> Option<Hir> {
     fn rewrite(hir: &Hir) -> Hir {
         match hir.kind() {
             HirKind::Look(Look::End) => Hir::fail(),
-            HirKind::Repetition(repetition) => Hir::repetition(regex_syntax::hir::Repetition {
-                sub: Box::new(rewrite(&repetition.sub)),
-                ..repetition.clone()
-            }),
-            HirKind::Capture(capture) => Hir::capture(regex_syntax::hir::Capture {
-                sub: Box::new(rewrite(&capture.sub)),
-                ..capture.clone()
-            }),
-            HirKind::Concat(parts) => Hir::concat(parts.iter().map(rewrite).collect()),
-            HirKind::Alternation(parts) => Hir::alternation(parts.iter().map(rewrite).collect()),
-            _ => hir.clone(),
+            _ => with_parts(hir, rewrite),
         }
     }
     has_end(hir).then(|| rewrite(hir))
+}
+
+/// `hir` with `rewrite` applied to each of its direct parts (a repetition's
+/// or a capture's, a concatenation's, an alternation's); a leaf as it is.
+fn with_parts(hir: &Hir, rewrite: fn(&Hir) -> Hir) -> Hir {
+    match hir.kind() {
+        HirKind::Repetition(repetition) => Hir::repetition(regex_syntax::hir::Repetition {
+            sub: Box::new(rewrite(&repetition.sub)),
+            ..repetition.clone()
+        }),
+        HirKind::Capture(capture) => Hir::capture(regex_syntax::hir::Capture {
+            sub: Box::new(rewrite(&capture.sub)),
+            ..capture.clone()
+        }),
+        HirKind::Concat(parts) => Hir::concat(parts.iter().map(rewrite).collect()),
+        HirKind::Alternation(parts) => Hir::alternation(parts.iter().map(rewrite).collect()),
+        _ => hir.clone(),
+    }
 }
 
 /// `hir` cut to what a match must take at its end: the last repetition to
@@ -363,13 +371,7 @@ pub(crate) fn lazy(hir: &Hir) -> Hir {
             sub: Box::new(lazy(&repetition.sub)),
             ..repetition.clone()
         }),
-        HirKind::Capture(capture) => Hir::capture(regex_syntax::hir::Capture {
-            sub: Box::new(lazy(&capture.sub)),
-            ..capture.clone()
-        }),
-        HirKind::Concat(parts) => Hir::concat(parts.iter().map(lazy).collect()),
-        HirKind::Alternation(parts) => Hir::alternation(parts.iter().map(lazy).collect()),
-        _ => hir.clone(),
+        _ => with_parts(hir, lazy),
     }
 }
 
