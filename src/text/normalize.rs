@@ -46,7 +46,7 @@ pub fn normalize_in(original: &str, view: View) -> Normalized {
 /// Characters NFKC leaves alone are copied in runs; a run ends at a character
 /// that changes or may combine with the one before it. The common ones
 /// (ASCII, CJK ideographs and punctuation, curly quotes) are told by their
-/// bytes ([`unchanged_len`]), without decoding them.
+/// bytes (`unchanged_len`), without decoding them.
 pub fn normalize(original: &str) -> Normalized {
     let bytes = original.as_bytes();
     let mut text = String::with_capacity(original.len());
