@@ -1179,23 +1179,24 @@ impl Starts {
     fn new(hir: &Hir) -> Result<Starts, String> {
         // Its matches start where those of `hir` do.
         let cut = hir::without_tail(hir);
-        let opens_wide = loose_chars(cut.as_ref().unwrap_or(hir), false).0 == usize::MAX;
+        let cut = cut.as_ref().unwrap_or(hir);
+        let opens_wide = loose_chars(cut, false).0 == usize::MAX;
         if hir.properties().look_set().contains_word_unicode()
             || !(ends_better_than_it_starts(hir) || opens_wide)
         {
-            Starts::meta(hir)
+            Starts::meta(cut)
         } else {
-            Starts::reverse(hir)
+            Starts::reverse(cut)
         }
     }
 
+    /// The forward search, its repetitions made lazy.
     fn meta(hir: &Hir) -> Result<Starts, String> {
-        meta_regex(&hir::lazy(hir::without_tail(hir).as_ref().unwrap_or(hir))).map(Starts::Meta)
+        meta_regex(&hir::lazy(hir)).map(Starts::Meta)
     }
 
     fn reverse(hir: &Hir) -> Result<Starts, String> {
-        all_matches_dfa(hir::without_tail(hir).as_ref().unwrap_or(hir), true)
-            .map(|dfa| Starts::Reverse(Box::new(dfa)))
+        all_matches_dfa(hir, true).map(|dfa| Starts::Reverse(Box::new(dfa)))
     }
 
     fn cache(&self) -> StartsCache {
@@ -1603,8 +1604,11 @@ mod tests {
             if let Some(reverse) = reverse {
                 assert_eq!(ends_better_than_it_starts(&hir), reverse, "{pattern}");
             }
+            // The forward search on the cut pattern, the reverse pass on
+            // the whole one.
+            let cut = hir::without_tail(&hir).unwrap_or_else(|| hir.clone());
             let (forward, backward) = (
-                Starts::meta(&hir).expect("builds"),
+                Starts::meta(&cut).expect("builds"),
                 Starts::reverse(&hir).expect("builds"),
             );
             for sentence in sentences {

@@ -29,6 +29,19 @@ struct Item {
 }
 
 impl Item {
+    /// `run[p]` for `p` in `from..to`: how many characters of the class
+    /// start at `chars[p]`, counted no further than `to` (`run[to]` is 0).
+    fn count_runs(&self, chars: &[char], from: usize, to: usize, run: &mut [usize]) {
+        run[to] = 0;
+        for p in (from..to).rev() {
+            run[p] = if self.holds(chars[p]) {
+                run[p + 1] + 1
+            } else {
+                0
+            };
+        }
+    }
+
     fn holds(&self, c: char) -> bool {
         let ranges = self.class.ranges();
         let at = ranges.partition_point(|range| range.end() < c);
@@ -53,6 +66,8 @@ pub(super) struct Runs {
     items: Vec<Item>,
     /// `(group index, first item, one past the last item)`.
     groups: Vec<(usize, usize, usize)>,
+    /// The most characters a match takes: the items' most rounds, summed.
+    most_chars: usize,
 }
 
 impl Runs {
@@ -61,6 +76,7 @@ impl Runs {
         let mut runs = Runs {
             items: Vec::new(),
             groups: Vec::new(),
+            most_chars: 0,
         };
         let parts: &[Hir] = match hir.kind() {
             HirKind::Concat(parts) => parts,
@@ -74,6 +90,10 @@ impl Runs {
         for part in parts {
             runs.add(part)?;
         }
+        runs.most_chars = runs
+            .items
+            .iter()
+            .fold(0, |sum, item| sum.saturating_add(item.max));
         (!runs.items.is_empty()).then_some(runs)
     }
 
@@ -155,13 +175,9 @@ impl Runs {
         span: std::ops::Range<usize>,
         scratch: &mut RowScratch,
     ) -> Option<usize> {
-        let most = self
-            .items
-            .iter()
-            .fold(0usize, |sum, item| sum.saturating_add(item.max));
         let text = &haystack[span.clone()];
         // No more characters than this are looked at.
-        let size = most.min(text.len());
+        let size = self.most_chars.min(text.len());
         let RowScratch {
             chars,
             ends,
@@ -198,14 +214,7 @@ impl Runs {
                 ends.push(span.start + at + c.len_utf8());
             }
             let end = want.min(chars.len());
-            run[end] = 0;
-            for p in (lo..end).rev() {
-                run[p] = if item.holds(chars[p]) {
-                    run[p + 1] + 1
-                } else {
-                    0
-                };
-            }
+            item.count_runs(chars, lo, end, run);
             let (mut next_lo, mut next_hi) = (usize::MAX, 0);
             for p in lo..=hi {
                 if !std::mem::take(&mut reach[p]) {
@@ -262,14 +271,7 @@ impl Runs {
         for i in (0..=count).rev() {
             if i < count {
                 let item = &self.items[i];
-                for p in (0..length).rev() {
-                    run[p] = if item.holds(chars[p]) {
-                        run[p + 1] + 1
-                    } else {
-                        0
-                    };
-                }
-                run[length] = 0;
+                item.count_runs(&chars, 0, length, &mut run);
                 for p in 0..=length {
                     let most = item.max.min(run[p]);
                     if most < item.min {
