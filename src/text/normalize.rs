@@ -58,6 +58,19 @@ pub fn normalize(original: &str) -> Normalized {
     let mut previous = 0;
     while offset < bytes.len() {
         let unchanged = unchanged_len(bytes, offset);
+        if unchanged == 1 {
+            // ASCII: then whole words of it, eight bytes at a time.
+            let mut end = offset + 1;
+            while let Some(word) = bytes.get(end..end + 8) {
+                let word = u64::from_le_bytes(word.try_into().expect("eight bytes"));
+                if word & 0x8080_8080_8080_8080 != 0 {
+                    break;
+                }
+                end += 8;
+            }
+            (previous, offset) = (end - 1, end);
+            continue;
+        }
         if unchanged > 0 {
             previous = offset;
             offset += unchanged;
@@ -122,16 +135,16 @@ pub fn normalize(original: &str) -> Normalized {
 }
 
 /// The length of the character at `at` when it is ASCII or one `is_unchanged`
-/// holds for (told from its UTF-8 bytes); else 0.
+/// holds for (told from its UTF-8 bytes); else 0. A `match`, not a table:
+/// the branches let the processor run ahead, where a table's loads would
+/// make each character wait for the one before.
 fn unchanged_len(bytes: &[u8], at: usize) -> usize {
     match bytes[at] {
         0x00..=0x7f => 1,
-        // U+5000–U+9FFF.
-        0xe5..=0xe9 => 3,
-        // U+4E00–U+4FFF.
-        0xe4 if bytes[at + 1] >= 0xb8 => 3,
-        // U+3001–U+3035.
-        0xe3 if bytes[at + 1] == 0x80 && (0x81..=0xb5).contains(&bytes[at + 2]) => 3,
+        // U+4000–U+9FFF.
+        0xe4..=0xe9 => 3,
+        // U+3001–U+3029 and U+3030–U+3035 (U+302A–U+302F are tone marks, which combine).
+        0xe3 if bytes[at + 1] == 0x80 && matches!(bytes[at + 2], 0x81..=0xa9 | 0xb0..=0xb5) => 3,
         // U+2018–U+201F.
         0xe2 if bytes[at + 1] == 0x80 && (0x98..=0x9f).contains(&bytes[at + 2]) => 3,
         _ => 0,
@@ -143,14 +156,20 @@ fn unchanged_len(bytes: &[u8], at: usize) -> usize {
 /// and curly quotes. What `unchanged_len` tells from the bytes.
 #[cfg(test)]
 fn is_unchanged(c: char) -> bool {
-    matches!(c, '\u{3001}'..='\u{3035}' | '\u{4e00}'..='\u{9fff}' | '\u{2018}'..='\u{201f}')
+    matches!(c, '\u{3001}'..='\u{3029}' | '\u{3030}'..='\u{3035}' | '\u{4000}'..='\u{9fff}' | '\u{2018}'..='\u{201f}')
 }
 
 fn is_combining(c: char) -> bool {
-    // ASCII and CJK ideographs never combine: skip the table lookup for them.
+    // ASCII and CJK ideographs never combine: skip the table lookups for them
+    // (not for all of U+3000–U+9FFF: tone marks and kana sound marks combine).
+    // A mark combines (its class is not 0), and so does a character that may
+    // compose with the one before it though its class is 0 (NFKC's quick
+    // check says "maybe"): Hangul vowel and final jamo, some Indic vowel signs.
     !c.is_ascii()
-        && !('\u{3000}'..='\u{9fff}').contains(&c)
-        && unicode_normalization::char::canonical_combining_class(c) != 0
+        && !('\u{3400}'..='\u{9fff}').contains(&c)
+        && (unicode_normalization::char::canonical_combining_class(c) != 0
+            || unicode_normalization::is_nfkc_quick(std::iter::once(c))
+                == unicode_normalization::IsNormalized::Maybe)
 }
 
 /// NFKC of `text`, without the map (for rule literals and lexicon entries).
@@ -163,7 +182,10 @@ fn fast_path(c: char) -> Option<char> {
     match c {
         '\u{0}'..='\u{9f}' => Some(c),
         // CJK ideographs, CJK punctuation and curly quotes: NFKC leaves them alone.
-        '\u{3001}'..='\u{3035}' | '\u{4e00}'..='\u{9fff}' | '\u{2018}'..='\u{201f}' => Some(c),
+        '\u{3001}'..='\u{3029}'
+        | '\u{3030}'..='\u{3035}'
+        | '\u{4000}'..='\u{9fff}'
+        | '\u{2018}'..='\u{201f}' => Some(c),
         '\u{3000}' => Some(' '),
         // Full-width ASCII forms.
         '\u{ff01}'..='\u{ff5e}' => char::from_u32(c as u32 - 0xfee0),
@@ -247,6 +269,31 @@ mod tests {
         }
     }
 
+    /// NFKC leaves alone, and never composes with the character before,
+    /// what `is_unchanged` names and what `is_combining` skips by range.
+    #[test]
+    fn unchanged_characters_are_unchanged() {
+        use unicode_normalization::{IsNormalized, is_nfkc_quick};
+        for c in (0..=char::MAX as u32).filter_map(char::from_u32) {
+            if is_unchanged(c) {
+                assert_eq!(
+                    c.to_string().nfkc().collect::<String>(),
+                    c.to_string(),
+                    "{c:?}"
+                );
+                assert!(fast_path(c) == Some(c), "{c:?}");
+            }
+            if is_unchanged(c) || ('\u{3400}'..='\u{9fff}').contains(&c) {
+                assert_eq!(unicode_normalization::char::canonical_combining_class(c), 0);
+                assert_eq!(
+                    is_nfkc_quick(std::iter::once(c)),
+                    IsNormalized::Yes,
+                    "{c:?}"
+                );
+            }
+        }
+    }
+
     /// The bytes tell exactly the characters `is_unchanged` names, and ASCII.
     #[test]
     fn unchanged_characters_are_told_by_their_bytes() {
@@ -273,6 +320,10 @@ mod tests {
             // Next to the ranges told by their bytes.
             "\u{3400}", "\u{4dc0}", "\u{4dff}", "\u{9fff}", "\u{a000}", "\u{3036}", "\u{3000}",
             "、", "\u{2017}", "\u{2018}", "\u{201f}", "\u{2020}", "\u{2122}", "\u{ff10}",
+            // Marks in U+3000–U+33FF that combine: tone marks, kana sound marks;
+            // characters of class 0 that compose with the one before them.
+            "\u{3131}", "\u{11a8}", "\u{0b47}", "\u{0b3e}", "\u{3029}", "\u{302a}", "\u{302f}",
+            "\u{3030}", "か", "\u{3099}", "\u{309a}",
         ];
         let mut state = 0x2545_f491_4f6c_dd1du64;
         for _ in 0..3000 {
@@ -286,6 +337,11 @@ mod tests {
             state = state.wrapping_mul(0x9e37_79b9_7f4a_7c15).max(1);
             let (ours, theirs) = (normalize(&text), reference(&text));
             assert_eq!(ours.text, theirs.text, "{text:?}");
+            assert_eq!(
+                ours.text,
+                text.nfkc().collect::<String>(),
+                "NFKC of {text:?}"
+            );
             for offset in 0..=ours.text.len() {
                 assert_eq!(
                     ours.original_offset(offset),

@@ -81,10 +81,23 @@ pub fn split_sentences(text: &str) -> Vec<Range<usize>> {
     sentences
 }
 
-/// Whether a character starting with byte `b` may end a sentence.
+/// Whether a character starting with byte `b` may end a sentence. A table:
+/// in English text, spaces and punctuation make a chain of comparisons a
+/// branch the processor cannot predict.
 fn may_end(b: u8) -> bool {
-    matches!(b, b'\n' | b'\r' | b'!' | b'?' | b';' | b'.' | 0xE3 | 0xEF)
+    MAY_END[usize::from(b)]
 }
+
+const MAY_END: [bool; 256] = {
+    let mut table = [false; 256];
+    let ends = [b'\n', b'\r', b'!', b'?', b';', b'.', 0xE3, 0xEF];
+    let mut i = 0;
+    while i < ends.len() {
+        table[ends[i] as usize] = true;
+        i += 1;
+    }
+    table
+};
 
 fn push_trimmed(text: &str, range: Range<usize>, sentences: &mut Vec<Range<usize>>) {
     if range.start >= range.end {
