@@ -160,16 +160,25 @@ fn is_unchanged(c: char) -> bool {
 }
 
 fn is_combining(c: char) -> bool {
-    // ASCII and CJK ideographs never combine: skip the table lookups for them
-    // (not for all of U+3000–U+9FFF: tone marks and kana sound marks combine).
-    // A mark combines (its class is not 0), and so does a character that may
-    // compose with the one before it though its class is 0 (NFKC's quick
-    // check says "maybe"): Hangul vowel and final jamo, some Indic vowel signs.
-    !c.is_ascii()
-        && !('\u{3400}'..='\u{9fff}').contains(&c)
-        && (unicode_normalization::char::canonical_combining_class(c) != 0
-            || unicode_normalization::is_nfkc_quick(std::iter::once(c))
-                == unicode_normalization::IsNormalized::Maybe)
+    // Most characters of Chinese text are known not to combine, by range: the
+    // table lookups are for the rest.
+    match c {
+        '\0'..='\u{2ff}'
+        | '\u{3000}'..='\u{3029}'
+        | '\u{3030}'..='\u{3098}'
+        | '\u{3400}'..='\u{9fff}'
+        | '\u{ff01}'..='\u{ff5e}' => false,
+        _ => combines(c),
+    }
+}
+
+/// A mark combines (its class is not 0), and so does a character that may
+/// compose with the one before it though its class is 0 (NFKC's quick check
+/// says "maybe"): Hangul vowel and final jamo, some Indic vowel signs.
+fn combines(c: char) -> bool {
+    unicode_normalization::char::canonical_combining_class(c) != 0
+        || unicode_normalization::is_nfkc_quick(std::iter::once(c))
+            == unicode_normalization::IsNormalized::Maybe
 }
 
 /// NFKC of `text`, without the map (for rule literals and lexicon entries).
@@ -270,7 +279,8 @@ mod tests {
     }
 
     /// NFKC leaves alone, and never composes with the character before,
-    /// what `is_unchanged` names and what `is_combining` skips by range.
+    /// what `is_unchanged` names; `is_combining` tells by range only
+    /// characters that do not combine.
     #[test]
     fn unchanged_characters_are_unchanged() {
         use unicode_normalization::{IsNormalized, is_nfkc_quick};
@@ -283,14 +293,14 @@ mod tests {
                 );
                 assert!(fast_path(c) == Some(c), "{c:?}");
             }
-            if is_unchanged(c) || ('\u{3400}'..='\u{9fff}').contains(&c) {
-                assert_eq!(unicode_normalization::char::canonical_combining_class(c), 0);
+            if is_unchanged(c) {
                 assert_eq!(
                     is_nfkc_quick(std::iter::once(c)),
                     IsNormalized::Yes,
                     "{c:?}"
                 );
             }
+            assert_eq!(is_combining(c), combines(c), "{c:?}");
         }
     }
 
