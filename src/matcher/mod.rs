@@ -11,7 +11,8 @@
 //! leftmost-longest semantics in linear time per attempt. Aho–Corasick
 //! automata over the rules' triggers (see `trigger`; big lexicons' names
 //! in hash sets) pick the sentences each rule runs on: one over the text for
-//! each rule's most selective set, one over those sentences for the rest.
+//! each rule's most selective set (its two halves at once: see `overlap`),
+//! one over those sentences for the rest.
 //!
 //! **Invariant:** every engine is linear in its input — lazy DFAs and
 //! PikeVMs by construction, the bounded backtracker because it visits each
@@ -22,6 +23,7 @@
 
 mod hir;
 mod lengths;
+mod overlap;
 mod runs;
 mod trigger;
 
@@ -57,7 +59,7 @@ pub struct Matcher {
     rules: Vec<CompiledRule>,
     /// The literals of each rule's most selective trigger set: the scan over
     /// the whole text.
-    triggers: Option<AhoCorasick>,
+    triggers: Option<overlap::Scanner>,
     /// For each of those literals (by pattern id), the rules it triggers.
     trigger_rules: Vec<Vec<usize>>,
     /// The literals of the rules' other trigger sets, looked for only in the
@@ -328,7 +330,7 @@ impl Matcher {
             }
             rule_triggers.push(sets);
         }
-        let (triggers, trigger_rules) = first.automaton()?;
+        let (triggers, trigger_rules) = first.scanner()?;
         let trigger_rules = trigger_rules
             .into_iter()
             .map(|rules| rules.into_iter().map(|(rule, _)| rule).collect())
@@ -424,30 +426,42 @@ impl Matcher {
             }
         }
         if let Some(triggers) = &self.triggers {
-            let mut pending = Pending {
-                masks: vec![0u8; self.rules.len()],
-                touched: Vec::new(),
-            };
-            let mut sentence = 0;
-            for hit in triggers.find_overlapping_iter(text) {
-                while sentence < sentences.len() && sentences[sentence].end <= hit.start() {
-                    let range = sentences[sentence].clone();
-                    pending.confirm(self, &text[range], &mut candidates[sentence]);
-                    sentence += 1;
+            // Two halves, cut where a sentence starts (no trigger that counts
+            // crosses it), scanned at once: each with its next sentence and
+            // the rules pending there.
+            let middle = sentences.len() / 2;
+            let cut = sentences.get(middle).map_or(text.len(), |s| s.start);
+            let (offsets, ends) = ([0, cut], [middle, sentences.len()]);
+            let mut halves = [0, middle].map(|sentence| {
+                let pending = Pending {
+                    masks: vec![0u8; self.rules.len()],
+                    touched: Vec::new(),
+                };
+                (sentence, pending)
+            });
+            let bytes = text.as_bytes();
+            triggers.find_in_halves([&bytes[..cut], &bytes[cut..]], |half, span, pattern| {
+                let (start, end) = (span.start + offsets[half], span.end + offsets[half]);
+                let (sentence, pending) = &mut halves[half];
+                while *sentence < ends[half] && sentences[*sentence].end <= start {
+                    let range = sentences[*sentence].clone();
+                    pending.confirm(self, &text[range], &mut candidates[*sentence]);
+                    *sentence += 1;
                 }
-                if sentence == sentences.len() {
-                    break;
-                }
-                let range = &sentences[sentence];
-                if hit.start() >= range.start && hit.end() <= range.end {
-                    for &rule in &self.trigger_rules[hit.pattern().as_usize()] {
+                let Some(range) = sentences[..ends[half]].get(*sentence) else {
+                    return;
+                };
+                if start >= range.start && end <= range.end {
+                    for &rule in &self.trigger_rules[pattern.as_usize()] {
                         pending.add(rule);
                     }
                 }
-            }
-            if sentence < sentences.len() {
-                let range = sentences[sentence].clone();
-                pending.confirm(self, &text[range], &mut candidates[sentence]);
+            });
+            for ((sentence, mut pending), end) in halves.into_iter().zip(ends) {
+                if sentence < end {
+                    let range = sentences[sentence].clone();
+                    pending.confirm(self, &text[range], &mut candidates[sentence]);
+                }
             }
         }
         for list in &mut candidates {
@@ -1022,6 +1036,20 @@ impl Literals {
             self.targets.push(Vec::new());
         }
         self.targets[id].push(target);
+    }
+
+    /// The scanner finding every literal (overlapping) in a text, and the
+    /// targets by pattern id; none without literals.
+    fn scanner(self) -> Result<(Option<overlap::Scanner>, Targets), CompileError> {
+        if self.literals.is_empty() {
+            return Ok((None, self.targets));
+        }
+        let scanner = overlap::Scanner::new(&self.literals).map_err(|error| CompileError {
+            what: "the triggers".into(),
+            message: error.to_string(),
+            origin: None,
+        })?;
+        Ok((Some(scanner), self.targets))
     }
 
     /// An automaton finding every literal (overlapping), and the targets by
