@@ -30,7 +30,6 @@ mod trigger;
 use std::collections::HashMap;
 use std::ops::Range;
 
-use aho_corasick::AhoCorasick;
 use regex_automata::hybrid::dfa::{Cache as DfaCache, DFA};
 use regex_automata::meta::{self, Regex};
 use regex_automata::nfa::thompson::backtrack::{self, BoundedBacktracker};
@@ -65,7 +64,7 @@ pub struct Matcher {
     /// The literals of the rules' other trigger sets, looked for only in the
     /// sentences the first scan found (few, so the literals that fire
     /// everywhere, such as surnames, cost little).
-    confirm: Option<AhoCorasick>,
+    confirm: Option<overlap::Scanner>,
     /// For each of those literals, the rules it confirms, with the bit of
     /// the rule's trigger set it belongs to (bit 0 is the first set's).
     confirm_rules: Targets,
@@ -335,7 +334,7 @@ impl Matcher {
             .into_iter()
             .map(|rules| rules.into_iter().map(|(rule, _)| rule).collect())
             .collect();
-        let (confirm, confirm_rules) = others.automaton()?;
+        let (confirm, confirm_rules) = others.scanner()?;
         let mut entity_constraints = Vec::new();
         for entity in &rules.entities {
             let compiled = compile_constraints(rules, &entity.constraints).map_err(|message| {
@@ -440,12 +439,13 @@ impl Matcher {
                 (sentence, pending)
             });
             let bytes = text.as_bytes();
+            let mut unconfirmed = Vec::new();
             triggers.find_in_halves([&bytes[..cut], &bytes[cut..]], |half, span, pattern| {
                 let (start, end) = (span.start + offsets[half], span.end + offsets[half]);
                 let (sentence, pending) = &mut halves[half];
                 while *sentence < ends[half] && sentences[*sentence].end <= start {
-                    let range = sentences[*sentence].clone();
-                    pending.confirm(self, &text[range], &mut candidates[*sentence]);
+                    let found = &mut candidates[*sentence];
+                    pending.finish(self, *sentence, found, &mut unconfirmed);
                     *sentence += 1;
                 }
                 let Some(range) = sentences[..ends[half]].get(*sentence) else {
@@ -459,9 +459,16 @@ impl Matcher {
             });
             for ((sentence, mut pending), end) in halves.into_iter().zip(ends) {
                 if sentence < end {
-                    let range = sentences[sentence].clone();
-                    pending.confirm(self, &text[range], &mut candidates[sentence]);
+                    let found = &mut candidates[sentence];
+                    pending.finish(self, sentence, found, &mut unconfirmed);
                 }
+            }
+            self.confirm(text, sentences, &mut unconfirmed);
+            for Unconfirmed { sentence, rules } in unconfirmed {
+                let confirmed = rules
+                    .iter()
+                    .filter(|&&(rule, mask)| mask == self.full_masks[rule]);
+                candidates[sentence].extend(confirmed.map(|&(rule, _)| rule));
             }
         }
         for list in &mut candidates {
@@ -469,6 +476,29 @@ impl Matcher {
             list.dedup();
         }
         candidates
+    }
+
+    /// Looks for the other trigger sets of the rules waiting in each
+    /// sentence of `unconfirmed`, two sentences at once.
+    fn confirm(&self, text: &str, sentences: &[Range<usize>], unconfirmed: &mut [Unconfirmed]) {
+        let Some(confirm) = &self.confirm else {
+            return;
+        };
+        for pair in unconfirmed.chunks_mut(2) {
+            let bytes = |index: usize| {
+                pair.get(index)
+                    .map_or(&b""[..], |u| text[sentences[u.sentence].clone()].as_bytes())
+            };
+            let texts = [bytes(0), bytes(1)];
+            confirm.find_in_halves(texts, |half, _, pattern| {
+                for &(rule, bit) in &self.confirm_rules[pattern.as_usize()] {
+                    let waiting = pair[half].rules.iter_mut().find(|(r, _)| *r == rule);
+                    if let Some((_, mask)) = waiting {
+                        *mask |= bit;
+                    }
+                }
+            });
+        }
     }
 
     /// Every match of rule `rule` in `sentence`: leftmost-longest, not
@@ -985,34 +1015,42 @@ impl Pending {
         }
     }
 
-    /// Adds to `candidates` the rules touched whose other sets `sentence`
-    /// holds too, and starts afresh.
-    fn confirm(&mut self, matcher: &Matcher, sentence: &str, candidates: &mut Vec<usize>) {
+    /// Adds to `candidates` the rules touched whose trigger sets are all
+    /// found, queues the others in `unconfirmed` (their other sets are looked
+    /// for later, see [`Matcher::confirm`]), and starts afresh.
+    fn finish(
+        &mut self,
+        matcher: &Matcher,
+        sentence: usize,
+        candidates: &mut Vec<usize>,
+        unconfirmed: &mut Vec<Unconfirmed>,
+    ) {
         if self.touched.is_empty() {
             return;
         }
-        let masks = &mut self.masks;
-        let pending = self
-            .touched
-            .iter()
-            .any(|&rule| masks[rule] != matcher.full_masks[rule]);
-        if let (true, Some(confirm)) = (pending, &matcher.confirm) {
-            for hit in confirm.find_overlapping_iter(sentence) {
-                for &(rule, bit) in &matcher.confirm_rules[hit.pattern().as_usize()] {
-                    // Only rules whose first set is here (`masks` is 0 elsewhere).
-                    if masks[rule] != 0 {
-                        masks[rule] |= bit;
-                    }
-                }
+        let mut waiting = Vec::new();
+        for rule in self.touched.drain(..) {
+            let mask = std::mem::take(&mut self.masks[rule]);
+            if mask == matcher.full_masks[rule] {
+                candidates.push(rule);
+            } else {
+                waiting.push((rule, mask));
             }
         }
-        for rule in self.touched.drain(..) {
-            if masks[rule] == matcher.full_masks[rule] {
-                candidates.push(rule);
-            }
-            masks[rule] = 0;
+        if !waiting.is_empty() {
+            unconfirmed.push(Unconfirmed {
+                sentence,
+                rules: waiting,
+            });
         }
     }
+}
+
+/// A sentence whose rules hold their first trigger set and wait for the
+/// others: `(rule, the bits of its sets found)`.
+struct Unconfirmed {
+    sentence: usize,
+    rules: Vec<(usize, u8)>,
 }
 
 /// For each literal (by pattern id), the rules it triggers, with the bit of
@@ -1050,32 +1088,6 @@ impl Literals {
             origin: None,
         })?;
         Ok((Some(scanner), self.targets))
-    }
-
-    /// An automaton finding every literal (overlapping), and the targets by
-    /// pattern id; none without literals.
-    fn automaton(self) -> Result<(Option<AhoCorasick>, Targets), CompileError> {
-        if self.literals.is_empty() {
-            return Ok((None, self.targets));
-        }
-        // A DFA scans fastest, but grows with the patterns: past a few
-        // thousand (a big lexicon's names) a contiguous NFA is the one that
-        // builds in seconds and fits in memory.
-        let kind = if self.literals.len() <= TRIGGER_DFA_PATTERNS {
-            aho_corasick::AhoCorasickKind::DFA
-        } else {
-            aho_corasick::AhoCorasickKind::ContiguousNFA
-        };
-        let automaton = AhoCorasick::builder()
-            .match_kind(aho_corasick::MatchKind::Standard)
-            .kind(Some(kind))
-            .build(&self.literals)
-            .map_err(|error| CompileError {
-                what: "the triggers".into(),
-                message: error.to_string(),
-                origin: None,
-            })?;
-        Ok((Some(automaton), self.targets))
     }
 }
 
