@@ -230,6 +230,9 @@ fn normalize_class(class: &ClassUnicode) -> ClassUnicode {
             continue;
         }
         for c in range.start()..=range.end() {
+            if crate::text::keeps_char(c) {
+                continue;
+            }
             let text = normalize_str(c.encode_utf8(&mut [0; 4]));
             let mut chars = text.chars();
             if let (Some(single), None) = (chars.next(), chars.next())

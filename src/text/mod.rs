@@ -13,6 +13,7 @@ mod sentence;
 mod view;
 
 pub use date::{Date, read_date};
+pub(crate) use normalize::keeps_char;
 pub use normalize::{Normalized, normalize, normalize_in, normalize_str};
 pub use number::{Number, read_number};
 pub use sentence::split_sentences;

@@ -181,6 +181,12 @@ fn combines(c: char) -> bool {
             == unicode_normalization::IsNormalized::Maybe
 }
 
+/// Whether NFKC is known to leave `c` alone, by range (false: it may or may
+/// not).
+pub(crate) fn keeps_char(c: char) -> bool {
+    fast_path(c) == Some(c)
+}
+
 /// NFKC of `text`, without the map (for rule literals and lexicon entries).
 pub fn normalize_str(text: &str) -> String {
     normalize(text).text
