@@ -1068,18 +1068,10 @@ mod tests {
         // capture meets it, not only the one split the pattern prefers).
         // Where it does not apply (`!=`, a test under `or`), the test runs
         // after the match, as before.
-        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut random = crate::testing::Xorshift::new(0x9e37_79b9_7f4a_7c15);
+        let alphabet = ['a', 'b', 'x', '字', ' ', '!', '。'];
         let texts: Vec<String> = (0..60)
-            .map(|_| {
-                (0..40)
-                    .map(|_| {
-                        state ^= state << 13;
-                        state ^= state >> 7;
-                        state ^= state << 17;
-                        ['a', 'b', 'x', '字', ' ', '!', '。'][(state % 7) as usize]
-                    })
-                    .collect()
-            })
+            .map(|_| (0..40).map(|_| *random.pick(&alphabet)).collect())
             .collect();
         let rule = |a: &str, b: &str, condition: &str| {
             extractor(&format!(
@@ -1130,16 +1122,10 @@ mod tests {
             ))
         };
         let (wide, open) = (rule("2,150"), rule("2,"));
-        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut random = crate::testing::Xorshift::new(0x9e37_79b9_7f4a_7c15);
+        let alphabet = ['a', 'b', 'x', 'y', 'y', '。'];
         for _ in 0..200 {
-            let text: String = (0..60)
-                .map(|_| {
-                    state ^= state << 13;
-                    state ^= state >> 7;
-                    state ^= state << 17;
-                    ['a', 'b', 'x', 'y', 'y', '。'][(state % 6) as usize]
-                })
-                .collect();
+            let text: String = (0..60).map(|_| *random.pick(&alphabet)).collect();
             assert_eq!(ntriples(&wide, &text), ntriples(&open, &text), "{text:?}");
         }
     }

@@ -50,5 +50,7 @@ pub mod span;
 #[cfg(feature = "store")]
 pub mod store;
 pub mod syntax;
+#[cfg(test)]
+mod testing;
 pub mod text;
 pub mod vocab;

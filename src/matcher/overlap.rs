@@ -120,13 +120,8 @@ mod tests {
         let alphabet = [
             "党", "委", "成", "立", "员", "突", "击", "队", "a", "b", "，", "中",
         ];
-        let mut state = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = |bound: usize| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state % bound as u64) as usize
-        };
+        let mut random = crate::testing::Xorshift::new(0x9e37_79b9_7f4a_7c15);
+        let mut next = |bound: usize| random.below(bound);
         for round in 0..400 {
             let count = 1 + next(words.len());
             let literals: Vec<String> = (0..count)

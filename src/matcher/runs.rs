@@ -347,13 +347,8 @@ mod tests {
             "[ab字]+",
             "a*",
         ];
-        let mut state = 0x2545_f491_4f6c_dd1du64;
-        let mut next = |n: usize| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state % n as u64) as usize
-        };
+        let mut random = crate::testing::Xorshift::new(0x2545_f491_4f6c_dd1d);
+        let mut next = |n: usize| random.below(n);
         for _ in 0..300 {
             let mut pattern = String::new();
             for _ in 0..1 + next(4) {

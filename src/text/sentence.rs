@@ -299,17 +299,14 @@ mod tests {
             "💡",
             "ab ",
         ];
-        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut random = crate::testing::Xorshift::new(0x2545_f491_4f6c_dd1d);
         for round in 0..3000 {
-            let mut text = String::new();
-            let length = if round % 10 == 0 { 2000 } else { state % 40 };
-            for _ in 0..length {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
-                text.push_str(alphabet[(state % alphabet.len() as u64) as usize]);
-            }
-            state = state.wrapping_mul(0x9e37_79b9_7f4a_7c15).max(1);
+            let length = if round % 10 == 0 {
+                2000
+            } else {
+                random.below(40)
+            };
+            let text: String = (0..length).map(|_| *random.pick(&alphabet)).collect();
             assert_eq!(split_sentences(&text), reference(&text), "{text:?}");
         }
     }
