@@ -438,8 +438,34 @@ pub fn extract_in_pieces<E>(
     lossy: bool,
     year: Option<i32>,
     piece_bytes: usize,
+    sink: impl FnMut(&Source, Result<Piece, CorpusError>) -> Result<bool, E>,
+) -> Result<(), E> {
+    let sizes = Sizes {
+        piece: piece_bytes,
+        whole: WHOLE_DOCUMENT_BYTES,
+    };
+    read_in_pieces(extractor, sources, lossy, year, sizes, sink)
+}
+
+/// The sizes that decide how a document is read.
+#[derive(Clone, Copy)]
+struct Sizes {
+    /// About the size of a piece (documents larger go in pieces).
+    piece: usize,
+    /// The largest document read whole (see [`WHOLE_DOCUMENT_BYTES`]).
+    whole: u64,
+}
+
+/// [`extract_in_pieces`], with the sizes given.
+fn read_in_pieces<E>(
+    extractor: &Extractor,
+    sources: &[Source],
+    lossy: bool,
+    year: Option<i32>,
+    sizes: Sizes,
     mut sink: impl FnMut(&Source, Result<Piece, CorpusError>) -> Result<bool, E>,
 ) -> Result<(), E> {
+    let piece_bytes = sizes.piece;
     let big = |source: &Source| {
         !lossy
             && source.text.is_none()
@@ -456,13 +482,7 @@ pub fn extract_in_pieces<E>(
             let end = (start..sources.len())
                 .find(|&index| !big(&sources[index]))
                 .unwrap_or(sources.len());
-            if !stream_documents(
-                extractor,
-                &sources[start..end],
-                year,
-                piece_bytes,
-                &mut sink,
-            )? {
+            if !stream_documents(extractor, &sources[start..end], year, sizes, &mut sink)? {
                 return Ok(());
             }
             start = end;
@@ -499,171 +519,286 @@ pub fn extract_in_pieces<E>(
 }
 
 /// Big documents, piece by piece (see [`extract_in_pieces`]).
+///
+/// With one thread, each piece is extracted as it is read: the least memory.
+/// With more, this thread reads the pieces of one document after another and
+/// hands them to the pool, and hands what comes back to the sink in order,
+/// reading more as pieces come back, so that at most `PIECES_PER_THREAD`
+/// pieces a thread are in flight. Reading, extracting and writing overlap,
+/// also across documents. One thread does both ends: a reader of its own
+/// would wake and sleep with every piece, taking a core from the pool each
+/// time.
 fn stream_documents<E>(
     extractor: &Extractor,
     sources: &[Source],
     year: Option<i32>,
-    piece_bytes: usize,
+    sizes: Sizes,
     sink: &mut impl FnMut(&Source, Result<Piece, CorpusError>) -> Result<bool, E>,
 ) -> Result<bool, E> {
+    let mut reader = PieceReader::new(sources, year, sizes);
+    let mut order = HandOver::default();
     let threads = rayon::current_num_threads().max(1);
     if threads == 1 {
-        // One thread takes one piece at a time: nothing to keep busy, and the
-        // least memory.
-        for source in sources {
-            if !stream_serially(extractor, source, year, piece_bytes, sink)? {
+        for (number, index, next) in reader {
+            let returned = match next {
+                Next::Read(read) => read.extract(extractor),
+                Next::Returned(returned) => returned,
+            };
+            if !order.accept(sources, number, index, returned, sink)? {
                 return Ok(false);
             }
         }
         return Ok(true);
     }
-    // More threads: a reader hands the pieces of one document after another
-    // to the pool as they are read, the pool extracts them, and this thread
-    // hands them to the sink in order as they come back. Reading, extracting
-    // and writing overlap, also across documents, and at most
-    // `PIECES_PER_THREAD` pieces a thread are in flight.
     let window = PIECES_PER_THREAD * threads;
     let (done_tx, done_rx) = std::sync::mpsc::channel();
-    let (permit_tx, permit_rx) = std::sync::mpsc::sync_channel::<()>(window);
-    for _ in 0..window {
-        permit_tx
-            .send(())
-            .expect("the channel has room for every permit");
-    }
-    std::thread::scope(|threads| {
-        threads.spawn(move || {
-            rayon::in_place_scope(|pool| {
-                // Numbers what goes back, across documents.
-                let mut sequence = 0;
-                for (index, source) in sources.iter().enumerate() {
-                    let opened = check_utf8(&source.path)
-                        .and_then(|()| Pieces::open(&source.path, piece_bytes));
-                    let mut reader = match opened {
-                        Ok(reader) => reader,
-                        Err(error) => {
-                            if permit_rx.recv().is_err() {
+    // Set when the sink stops: the pieces still queued are not extracted.
+    let stopped = std::sync::atomic::AtomicBool::new(false);
+    let stopped = &stopped;
+    rayon::in_place_scope(|pool| {
+        let mut in_flight = 0;
+        let mut hand_over = |number, index, returned| {
+            let go_on = order.accept(sources, number, index, returned, sink);
+            if !matches!(go_on, Ok(true)) {
+                stopped.store(true, std::sync::atomic::Ordering::Relaxed);
+            }
+            go_on
+        };
+        loop {
+            while in_flight < window {
+                let Some((number, index, next)) = reader.next() else {
+                    break;
+                };
+                match next {
+                    Next::Read(read) => {
+                        let done_tx = done_tx.clone();
+                        pool.spawn(move |_| {
+                            if stopped.load(std::sync::atomic::Ordering::Relaxed) {
                                 return;
                             }
-                            let _ = done_tx.send((sequence, index, Returned::Failed(error)));
-                            sequence += 1;
-                            continue;
-                        }
-                    };
-                    let iri = crate::extract::document_iri(&source.name);
-                    let mut document_year = year;
-                    for piece in 0.. {
-                        // No permit left to wait for: the sink has stopped.
-                        if permit_rx.recv().is_err() {
-                            return;
-                        }
-                        let number = sequence;
-                        sequence += 1;
-                        let text = match reader.next_piece() {
-                            Ok(Some(text)) => text,
-                            Ok(None) => {
-                                let _ = done_tx.send((number, index, Returned::End));
-                                break;
-                            }
-                            Err(error) => {
-                                let _ = done_tx.send((number, index, Returned::Failed(error)));
-                                break;
-                            }
-                        };
-                        let last = reader.is_done();
-                        if piece == 0 {
-                            document_year =
-                                document_year.or_else(|| crate::extract::document_year(&text));
-                        }
-                        let (done_tx, iri) = (done_tx.clone(), iri.clone());
-                        pool.spawn(move |_| {
-                            let piece = extract_piece(extractor, iri, text, document_year);
-                            let _ = done_tx.send((number, index, Returned::Piece(piece, last)));
+                            // A panic goes back too (and on from there): this
+                            // thread waits for every piece in flight.
+                            let extract = std::panic::AssertUnwindSafe(|| read.extract(extractor));
+                            let returned = std::panic::catch_unwind(extract)
+                                .unwrap_or_else(Returned::Panicked);
+                            let _ = done_tx.send((number, index, returned));
                         });
+                        in_flight += 1;
+                    }
+                    Next::Returned(returned) => {
+                        if !hand_over(number, index, returned)? {
+                            return Ok(false);
+                        }
                     }
                 }
-            });
-        });
-        hand_over_in_order(sources, &done_rx, permit_tx, sink)
+            }
+            if in_flight == 0 {
+                return Ok(true);
+            }
+            let (number, index, returned) = done_rx.recv().expect("a piece in flight comes back");
+            in_flight -= 1;
+            if !hand_over(number, index, returned)? {
+                return Ok(false);
+            }
+        }
     })
 }
 
-/// One big document on one thread, piece after piece.
-fn stream_serially<E>(
-    extractor: &Extractor,
-    source: &Source,
+/// What comes next of a run of big documents.
+enum Next {
+    /// A piece to extract.
+    Read(ReadPiece),
+    /// Something to hand over as it is.
+    Returned(Returned),
+}
+
+/// A piece of a big document, read.
+struct ReadPiece {
+    text: String,
+    iri: oxrdf::NamedNode,
     year: Option<i32>,
-    piece_bytes: usize,
-    sink: &mut impl FnMut(&Source, Result<Piece, CorpusError>) -> Result<bool, E>,
-) -> Result<bool, E> {
-    let mut reader =
-        match check_utf8(&source.path).and_then(|()| Pieces::open(&source.path, piece_bytes)) {
-            Ok(reader) => reader,
-            Err(error) => return sink(source, Err(error)),
+    /// The document's last piece.
+    last: bool,
+}
+
+impl ReadPiece {
+    fn extract(self, extractor: &Extractor) -> Returned {
+        let document = Document {
+            iri: self.iri,
+            text: self.text,
+            year: self.year,
         };
-    let iri = crate::extract::document_iri(&source.name);
-    let mut order = InOrder::default();
-    let mut document_year = year;
-    loop {
-        let text = match reader.next_piece() {
-            Ok(Some(text)) => text,
-            Ok(None) => return Ok(true),
-            Err(error) => return sink(source, Err(error)),
+        let extraction = extractor.with_scratch(|scratch| extractor.extract(&document, scratch));
+        let chars = document.text.chars().count();
+        let extracted = Extracted {
+            document,
+            extraction,
+            chars,
         };
-        if order.pieces == 0 {
-            document_year = document_year.or_else(|| crate::extract::document_year(&text));
-        }
-        let last = reader.is_done();
-        let piece = extract_piece(extractor, iri.clone(), text, document_year);
-        if !order.hand_over(source, piece, last, sink)? {
-            return Ok(false);
-        }
+        Returned::Piece(extracted, self.last)
     }
 }
 
-/// What the reader and the pool send back of a big document's piece.
+/// Reads a run of big documents piece by piece, numbering what it gives
+/// (across documents) and with the index of its document.
+struct PieceReader<'a> {
+    sources: &'a [Source],
+    year: Option<i32>,
+    sizes: Sizes,
+    /// The document being read.
+    index: usize,
+    number: usize,
+    open: Option<OpenDocument>,
+    /// The last document's buffer, kept for the next.
+    buffer: Vec<u8>,
+}
+
+/// A big document being read.
+struct OpenDocument {
+    pieces: Pieces,
+    iri: oxrdf::NamedNode,
+    /// Its year: given, or read from its first piece.
+    year: Option<i32>,
+    first: bool,
+}
+
+impl<'a> PieceReader<'a> {
+    fn new(sources: &'a [Source], year: Option<i32>, sizes: Sizes) -> PieceReader<'a> {
+        PieceReader {
+            sources,
+            year,
+            sizes,
+            index: 0,
+            number: 0,
+            open: None,
+            buffer: Vec::new(),
+        }
+    }
+
+    /// The document being read, opened (and checked to be UTF-8) if it is not yet.
+    fn open(&mut self, source: &Source) -> Result<&mut OpenDocument, CorpusError> {
+        if self.open.is_none() {
+            let buffer = std::mem::take(&mut self.buffer);
+            let whole = std::fs::metadata(&source.path)
+                .is_ok_and(|metadata| metadata.len() <= self.sizes.whole);
+            let pieces = if whole {
+                Pieces::whole(&source.path, self.sizes.piece, buffer)?
+            } else {
+                check_utf8(&source.path)?;
+                Pieces::open(&source.path, self.sizes.piece, buffer)?
+            };
+            self.open = Some(OpenDocument {
+                pieces,
+                iri: crate::extract::document_iri(&source.name),
+                year: self.year,
+                first: true,
+            });
+        }
+        Ok(self.open.as_mut().expect("opened above"))
+    }
+
+    /// Goes on to the next document.
+    fn close(&mut self) {
+        if let Some(document) = self.open.take() {
+            self.buffer = document.pieces.into_buffer();
+        }
+        self.index += 1;
+    }
+}
+
+impl Iterator for PieceReader<'_> {
+    type Item = (usize, usize, Next);
+
+    fn next(&mut self) -> Option<(usize, usize, Next)> {
+        let index = self.index;
+        let source = self.sources.get(index)?;
+        let next = match self.open(source) {
+            Ok(document) => match document.pieces.next_piece() {
+                Ok(Some(text)) => {
+                    if std::mem::take(&mut document.first) {
+                        document.year = document
+                            .year
+                            .or_else(|| crate::extract::document_year(&text));
+                    }
+                    Next::Read(ReadPiece {
+                        text,
+                        iri: document.iri.clone(),
+                        year: document.year,
+                        last: document.pieces.is_done(),
+                    })
+                }
+                Ok(None) => {
+                    self.close();
+                    Next::Returned(Returned::End)
+                }
+                Err(error) => {
+                    self.close();
+                    Next::Returned(Returned::Failed(error))
+                }
+            },
+            Err(error) => {
+                self.close();
+                Next::Returned(Returned::Failed(error))
+            }
+        };
+        let number = self.number;
+        self.number += 1;
+        Some((number, index, next))
+    }
+}
+
+/// What the reader and the pool give back of a big document.
 enum Returned {
     Piece(Extracted, bool),
     /// The document cannot be read (further).
     Failed(CorpusError),
     /// The document has no more pieces.
     End,
+    /// Extracting a piece panicked (with this payload).
+    Panicked(Box<dyn std::any::Any + Send>),
 }
 
 /// Hands what comes back from the reader and the pool (in any order, by
-/// number) to the sink in order, giving the reader a permit for each;
-/// returns (and so drops the permits, which stops the reader) when all is
-/// handed over, or when the sink stops.
-fn hand_over_in_order<E>(
-    sources: &[Source],
-    returned: &std::sync::mpsc::Receiver<(usize, usize, Returned)>,
-    permits: std::sync::mpsc::SyncSender<()>,
-    sink: &mut impl FnMut(&Source, Result<Piece, CorpusError>) -> Result<bool, E>,
-) -> Result<bool, E> {
-    let mut waiting = std::collections::BTreeMap::new();
-    let mut next = 0;
-    // The document being handed over (its pieces come one after another).
-    let mut current = None;
-    let mut order = InOrder::default();
-    while let Ok((number, index, piece)) = returned.recv() {
-        waiting.insert(number, (index, piece));
-        while let Some((index, piece)) = waiting.remove(&next) {
-            next += 1;
-            if current != Some(index) {
-                (current, order) = (Some(index), InOrder::default());
+/// number) to the sink in order.
+#[derive(Default)]
+struct HandOver {
+    waiting: std::collections::BTreeMap<usize, (usize, Returned)>,
+    next: usize,
+    /// The document being handed over (its pieces come one after another).
+    current: Option<usize>,
+    order: InOrder,
+}
+
+impl HandOver {
+    /// Takes what came back as `number` and hands over all that is now in
+    /// order; false when the sink stops.
+    fn accept<E>(
+        &mut self,
+        sources: &[Source],
+        number: usize,
+        index: usize,
+        returned: Returned,
+        sink: &mut impl FnMut(&Source, Result<Piece, CorpusError>) -> Result<bool, E>,
+    ) -> Result<bool, E> {
+        self.waiting.insert(number, (index, returned));
+        while let Some((index, returned)) = self.waiting.remove(&self.next) {
+            self.next += 1;
+            if self.current != Some(index) {
+                (self.current, self.order) = (Some(index), InOrder::default());
             }
             let source = &sources[index];
-            let go_on = match piece {
+            let go_on = match returned {
                 Returned::End => true,
+                Returned::Panicked(payload) => std::panic::resume_unwind(payload),
                 Returned::Failed(error) => sink(source, Err(error))?,
-                Returned::Piece(piece, last) => order.hand_over(source, piece, last, sink)?,
+                Returned::Piece(piece, last) => self.order.hand_over(source, piece, last, sink)?,
             };
             if !go_on {
                 return Ok(false);
             }
-            let _ = permits.try_send(());
         }
+        Ok(true)
     }
-    Ok(true)
 }
 
 /// A piece of a big document, extracted, before its place in the document
@@ -673,22 +808,6 @@ struct Extracted {
     extraction: Extraction,
     /// Its length in characters.
     chars: usize,
-}
-
-fn extract_piece(
-    extractor: &Extractor,
-    iri: oxrdf::NamedNode,
-    text: String,
-    year: Option<i32>,
-) -> Extracted {
-    let document = Document { iri, text, year };
-    let extraction = extractor.with_scratch(|scratch| extractor.extract(&document, scratch));
-    let chars = document.text.chars().count();
-    Extracted {
-        document,
-        extraction,
-        chars,
-    }
 }
 
 /// What the pieces of a document handed over so far held: where the next
@@ -733,35 +852,47 @@ impl InOrder {
 
 /// Reads `path` through once: an error if it is not UTF-8 (at which byte).
 fn check_utf8(path: &Path) -> Result<(), CorpusError> {
-    let mut pieces = Pieces::open(path, 1 << 20)?;
+    let mut pieces = Pieces::open(path, 1 << 20, Vec::new())?;
     while pieces.next_bytes()? {}
     Ok(())
 }
+
+/// Documents up to this size are read whole, once, and cut into pieces in
+/// memory: larger ones are read twice (checked to be UTF-8 first, then in
+/// pieces), so that memory follows the piece.
+pub const WHOLE_DOCUMENT_BYTES: u64 = 16 << 20;
 
 /// A file's text in pieces of about `size` bytes, each ending where a
 /// sentence starts (as the extractor splits the normalised text).
 struct Pieces {
     file: std::fs::File,
     path: PathBuf,
+    /// Text read, from `start` on not yet handed out.
     buffer: Vec<u8>,
+    start: usize,
     size: usize,
     eof: bool,
     /// Bytes handed out before the buffer's first.
     offset: usize,
-    /// The length of the buffer's prefix known to be valid UTF-8.
+    /// The end of the buffer's prefix known to be valid UTF-8.
     valid: usize,
 }
 
 impl Pieces {
-    fn open(path: &Path, size: usize) -> Result<Pieces, CorpusError> {
+    /// Pieces read as they are asked for, into `buffer` (its text dropped).
+    fn open(path: &Path, size: usize, mut buffer: Vec<u8>) -> Result<Pieces, CorpusError> {
         let file = std::fs::File::open(path).map_err(|error| CorpusError::Read {
             path: path.to_owned(),
             error,
         })?;
+        buffer.clear();
+        // Room for a piece from the start: reading does not grow it.
+        buffer.reserve(size);
         Ok(Pieces {
             file,
             path: path.to_owned(),
-            buffer: Vec::new(),
+            buffer,
+            start: 0,
             size,
             eof: false,
             offset: 0,
@@ -769,13 +900,37 @@ impl Pieces {
         })
     }
 
-    fn is_done(&self) -> bool {
-        self.eof && self.buffer.is_empty()
+    /// The whole file read into `buffer` and checked to be UTF-8 (an error
+    /// if it is not), then handed out in pieces.
+    fn whole(path: &Path, size: usize, buffer: Vec<u8>) -> Result<Pieces, CorpusError> {
+        let mut pieces = Pieces::open(path, size, buffer)?;
+        if let Ok(metadata) = pieces.file.metadata() {
+            pieces.buffer.reserve(metadata.len() as usize);
+        }
+        pieces.size = usize::MAX;
+        pieces.fill()?;
+        pieces.size = size;
+        Ok(pieces)
     }
 
-    /// Fills the buffer to `size` bytes (or the end) and returns the length
-    /// of its valid UTF-8 prefix (an incomplete last character waits).
+    /// Its buffer, for the next document.
+    fn into_buffer(self) -> Vec<u8> {
+        self.buffer
+    }
+
+    fn is_done(&self) -> bool {
+        self.eof && self.start == self.buffer.len()
+    }
+
+    /// Fills the buffer to `size` bytes after `start` (or the end) and
+    /// returns the length of their valid UTF-8 prefix (an incomplete last
+    /// character waits).
     fn fill(&mut self) -> Result<usize, CorpusError> {
+        if !self.eof && self.buffer.len() - self.start < self.size {
+            self.buffer.drain(..self.start);
+            self.valid -= self.start;
+            self.start = 0;
+        }
         while !self.eof && self.buffer.len() < self.size {
             let want = (self.size - self.buffer.len()) as u64;
             let read = (&self.file)
@@ -799,18 +954,17 @@ impl Pieces {
             Err(error) => {
                 return Err(CorpusError::NotUtf8 {
                     path: self.path.clone(),
-                    at: self.offset + self.valid + error.valid_up_to(),
+                    at: self.offset + self.valid - self.start + error.valid_up_to(),
                 });
             }
         }
-        Ok(self.valid)
+        Ok(self.valid - self.start)
     }
 
-    /// Drops the buffer's first `count` bytes (all valid UTF-8).
+    /// Hands out the buffer's first `count` bytes from `start` (all valid UTF-8).
     fn consume(&mut self, count: usize) {
-        self.buffer.drain(..count);
+        self.start += count;
         self.offset += count;
-        self.valid -= count;
     }
 
     /// For the UTF-8 check: consumes a buffer's worth; false at the end.
@@ -822,16 +976,22 @@ impl Pieces {
 
     fn next_piece(&mut self) -> Result<Option<String>, CorpusError> {
         let valid = self.fill()?;
-        if self.buffer.is_empty() {
+        if self.start == self.buffer.len() {
             return Ok(None);
         }
-        let text = simdutf8::basic::from_utf8(&self.buffer[..valid]).expect("checked above");
+        // At most `size` bytes, ending on a character boundary.
+        let mut end = self.start + valid.min(self.size);
+        while end < self.valid && self.buffer[end] & 0xC0 == 0x80 {
+            end -= 1;
+        }
+        let text =
+            simdutf8::basic::from_utf8(&self.buffer[self.start..end]).expect("checked above");
         let mut half = text.len() / 2;
         while !text.is_char_boundary(half) {
             half -= 1;
         }
-        let cut = if self.eof && valid == self.buffer.len() {
-            valid
+        let cut = if self.eof && end == self.buffer.len() {
+            text.len()
         } else if let Some(newline) = text[half..].rfind('\n') {
             // A line break ends a sentence (normalising keeps it), and the
             // splitter starts afresh after it: the next line may go on in the
@@ -844,7 +1004,7 @@ impl Pieces {
             let sentences = crate::text::split_sentences(&normalized.text);
             match sentences.last() {
                 Some(last) if last.start > 0 => normalized.original_offset(last.start),
-                _ => valid,
+                _ => text.len(),
             }
         };
         let piece = text[..cut].to_owned();
@@ -872,6 +1032,12 @@ pub(crate) mod tests {
 
     /// A document extracted in pieces gives the facts, offsets and sentence
     /// numbers of the whole document, and N-Quads with the same quads.
+    /// Pieces of about `piece` bytes, of documents read whole and of
+    /// documents read twice (checked first).
+    fn both_ways(piece: usize) -> [Sizes; 2] {
+        [WHOLE_DOCUMENT_BYTES, 0].map(|whole| Sizes { piece, whole })
+    }
+
     #[test]
     fn pieces_give_the_facts_of_the_whole_document() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -924,42 +1090,44 @@ pub(crate) mod tests {
                 .map(str::to_owned)
                 .collect::<std::collections::BTreeSet<_>>()
         };
-        let mut pieces = Vec::new();
-        extract_in_pieces(&extractor, &sources, false, None, 5000, |_, result| {
-            pieces.push(result.expect("reads"));
-            Ok::<_, ()>(true)
-        })
-        .unwrap();
-        assert!(pieces.len() >= 40, "{} pieces", pieces.len());
-        assert!(pieces[0].first && pieces.last().unwrap().last);
-        assert!(
-            pieces[1..].iter().all(|p| !p.first)
-                && pieces[..pieces.len() - 1].iter().all(|p| !p.last)
-        );
-        let streamed: Vec<Fact> = pieces
-            .iter()
-            .flat_map(|p| p.extraction.facts.clone())
-            .collect();
-        assert_eq!(streamed.len(), whole.len());
-        for (a, b) in streamed.iter().zip(&whole) {
-            assert_eq!(a, b);
+        for sizes in both_ways(5000) {
+            let mut pieces = Vec::new();
+            read_in_pieces(&extractor, &sources, false, None, sizes, |_, result| {
+                pieces.push(result.expect("reads"));
+                Ok::<_, ()>(true)
+            })
+            .unwrap();
+            assert!(pieces.len() >= 40, "{} pieces", pieces.len());
+            assert!(pieces[0].first && pieces.last().unwrap().last);
+            assert!(
+                pieces[1..].iter().all(|p| !p.first)
+                    && pieces[..pieces.len() - 1].iter().all(|p| !p.last)
+            );
+            let streamed: Vec<Fact> = pieces
+                .iter()
+                .flat_map(|p| p.extraction.facts.clone())
+                .collect();
+            assert_eq!(streamed.len(), whole.len());
+            for (a, b) in streamed.iter().zip(&whole) {
+                assert_eq!(a, b);
+            }
+            let chars: Vec<char> = document.chars().collect();
+            for fact in &streamed {
+                let p = &fact.provenance;
+                assert_eq!(chars[p.start..p.end].iter().collect::<String>(), &*p.text);
+            }
+            let one = Piece {
+                document: Document::new("big.txt", String::new(), None),
+                extraction: Extraction {
+                    facts: whole.clone(),
+                    sentences: 0,
+                },
+                first: true,
+                last: true,
+                matches_before: 0,
+            };
+            assert_eq!(quads(&pieces), quads(std::slice::from_ref(&one)));
         }
-        let chars: Vec<char> = document.chars().collect();
-        for fact in &streamed {
-            let p = &fact.provenance;
-            assert_eq!(chars[p.start..p.end].iter().collect::<String>(), &*p.text);
-        }
-        let one = Piece {
-            document: Document::new("big.txt", String::new(), None),
-            extraction: Extraction {
-                facts: whole,
-                sentences: 0,
-            },
-            first: true,
-            last: true,
-            matches_before: 0,
-        };
-        assert_eq!(quads(&pieces), quads(std::slice::from_ref(&one)));
         std::fs::remove_dir_all(&dir).ok();
     }
 
@@ -979,16 +1147,18 @@ pub(crate) mod tests {
             name: "bad.txt".into(),
             text: None,
         }];
-        let mut results = Vec::new();
-        extract_in_pieces(&extractor, &sources, false, None, 5000, |_, result| {
-            results.push(result.map(|piece| piece.extraction.facts.len()));
-            Ok::<_, ()>(true)
-        })
-        .unwrap();
-        assert!(
-            matches!(results.as_slice(), [Err(CorpusError::NotUtf8 { at, .. })] if *at == bytes.len() - 1),
-            "{results:?}"
-        );
+        for sizes in both_ways(5000) {
+            let mut results = Vec::new();
+            read_in_pieces(&extractor, &sources, false, None, sizes, |_, result| {
+                results.push(result.map(|piece| piece.extraction.facts.len()));
+                Ok::<_, ()>(true)
+            })
+            .unwrap();
+            assert!(
+                matches!(results.as_slice(), [Err(CorpusError::NotUtf8 { at, .. })] if *at == bytes.len() - 1),
+                "{results:?}"
+            );
+        }
         std::fs::remove_dir_all(&dir).ok();
     }
 
@@ -1039,17 +1209,27 @@ pub(crate) mod tests {
                 )
             })
             .collect();
-        for threads in [1, 3] {
+        for (threads, sizes) in [1, 3]
+            .into_iter()
+            .flat_map(|threads| both_ways(2000).map(|sizes| (threads, sizes)))
+        {
             let pool = rayon::ThreadPoolBuilder::new()
                 .num_threads(threads)
                 .build()
                 .unwrap();
             let mut seen: Vec<(String, Result<Piece, CorpusError>)> = Vec::new();
             pool.install(|| {
-                extract_in_pieces(&extractor, &sources, false, None, 2000, |source, result| {
-                    seen.push((source.name.clone(), result));
-                    Ok::<_, ()>(true)
-                })
+                read_in_pieces(
+                    &extractor,
+                    &sources,
+                    false,
+                    None,
+                    sizes,
+                    |source, result| {
+                        seen.push((source.name.clone(), result));
+                        Ok::<_, ()>(true)
+                    },
+                )
             })
             .unwrap();
             let mut at = 0;
@@ -1089,7 +1269,7 @@ pub(crate) mod tests {
             // Stopping at the second document's first piece.
             let mut calls = 0;
             pool.install(|| {
-                extract_in_pieces(&extractor, &sources, false, None, 2000, |source, _| {
+                read_in_pieces(&extractor, &sources, false, None, sizes, |source, _| {
                     calls += 1;
                     Ok::<_, ()>(source.name != "d1.txt")
                 })

@@ -268,13 +268,6 @@ pub struct Rejection {
 impl Matcher {
     /// Compiles `rules`.
     pub fn new(rules: &RuleSet) -> Result<Matcher, CompileError> {
-        let mut compiled = Vec::new();
-        let mut first = Literals::default();
-        let mut others = Literals::default();
-        let mut full_masks = Vec::new();
-        let mut untriggered = Vec::new();
-        let mut rule_triggers = Vec::new();
-        let mut big_triggers = Vec::new();
         let lexicon_entries: Vec<LexiconEntries> = rules
             .lexicons
             .iter()
@@ -299,42 +292,36 @@ impl Matcher {
             .collect();
         let ignore_case = rules.lexicons.iter().map(|l| l.ignore_case).collect();
         use rayon::prelude::*;
-        let rule_parts: Vec<(CompiledRule, Vec<Vec<String>>)> = rules
+        let sets: Vec<Vec<Vec<String>>> = rules
             .rules
             .par_iter()
-            .map(|rule| compile_rule(rules, rule))
-            .collect::<Vec<_>>()
-            .into_iter()
-            // The first rule that fails is the one reported.
-            .collect::<Result<_, _>>()?;
-        for (index, (rule, sets)) in rule_parts.into_iter().enumerate() {
-            compiled.push(rule);
-            if sets.is_empty() {
-                untriggered.push(index);
-            }
-            full_masks.push(((1u16 << sets.len()) - 1) as u8);
-            if sets.iter().any(|set| set.len() > trigger::MAX_TRIGGERS) {
-                // A big lexicon's names (then all its sets are such: see
-                // `trigger::best`).
-                let automata = sets.iter().map(|set| Names::new(set)).collect();
-                rule_triggers.push(sets);
-                big_triggers.push((index, automata));
-                continue;
-            }
-            for (bit, set) in sets.iter().enumerate() {
-                let literals = if bit == 0 { &mut first } else { &mut others };
-                for literal in set {
-                    literals.add(literal, (index, 1 << bit));
-                }
-            }
-            rule_triggers.push(sets);
-        }
-        let (triggers, trigger_rules) = first.scanner()?;
-        let trigger_rules = trigger_rules
-            .into_iter()
-            .map(|rules| rules.into_iter().map(|(rule, _)| rule).collect())
+            .map(|rule| trigger::trigger_sets(rule, rules))
             .collect();
-        let (confirm, confirm_rules) = others.scanner()?;
+        // The trigger automata are built while the rules compile.
+        let (compiled, triggers) = rayon::join(
+            || {
+                rules
+                    .rules
+                    .par_iter()
+                    .map(|rule| compile_rule(rules, rule))
+                    .collect::<Vec<_>>()
+                    .into_iter()
+                    // The first rule that fails is the one reported.
+                    .collect::<Result<Vec<_>, _>>()
+            },
+            || Triggers::new(sets),
+        );
+        let compiled = compiled?;
+        let Triggers {
+            triggers,
+            trigger_rules,
+            confirm,
+            confirm_rules,
+            full_masks,
+            untriggered,
+            big_triggers,
+            rule_triggers,
+        } = triggers?;
         let mut entity_constraints = Vec::new();
         for entity in &rules.entities {
             let compiled = compile_constraints(rules, &entity.constraints).map_err(|message| {
@@ -1046,6 +1033,63 @@ impl Pending {
     }
 }
 
+/// The automata that find each rule's candidate sentences (see the fields
+/// of [`Matcher`] of the same names), built from the rules' trigger sets.
+struct Triggers {
+    triggers: Option<overlap::Scanner>,
+    trigger_rules: Vec<Vec<usize>>,
+    confirm: Option<overlap::Scanner>,
+    confirm_rules: Targets,
+    full_masks: Vec<u8>,
+    untriggered: Vec<usize>,
+    big_triggers: Vec<(usize, Vec<Names>)>,
+    rule_triggers: Vec<Vec<Vec<String>>>,
+}
+
+impl Triggers {
+    /// From each rule's trigger sets.
+    fn new(rule_triggers: Vec<Vec<Vec<String>>>) -> Result<Triggers, CompileError> {
+        let (mut first, mut others) = (Literals::default(), Literals::default());
+        let (mut full_masks, mut untriggered, mut big_triggers) =
+            (Vec::new(), Vec::new(), Vec::new());
+        for (index, sets) in rule_triggers.iter().enumerate() {
+            if sets.is_empty() {
+                untriggered.push(index);
+            }
+            full_masks.push(((1u16 << sets.len()) - 1) as u8);
+            if sets.iter().any(|set| set.len() > trigger::MAX_TRIGGERS) {
+                // A big lexicon's names (then all its sets are such: see
+                // `trigger::best`).
+                let automata = sets.iter().map(|set| Names::new(set)).collect();
+                big_triggers.push((index, automata));
+                continue;
+            }
+            for (bit, set) in sets.iter().enumerate() {
+                let literals = if bit == 0 { &mut first } else { &mut others };
+                for literal in set {
+                    literals.add(literal, (index, 1 << bit));
+                }
+            }
+        }
+        let (triggers, trigger_rules) = first.scanner()?;
+        let trigger_rules = trigger_rules
+            .into_iter()
+            .map(|rules| rules.into_iter().map(|(rule, _)| rule).collect())
+            .collect();
+        let (confirm, confirm_rules) = others.scanner()?;
+        Ok(Triggers {
+            triggers,
+            trigger_rules,
+            confirm,
+            confirm_rules,
+            full_masks,
+            untriggered,
+            big_triggers,
+            rule_triggers,
+        })
+    }
+}
+
 /// A sentence whose rules hold their first trigger set and wait for the
 /// others: `(rule, the bits of its sets found)`.
 struct Unconfirmed {
@@ -1120,11 +1164,8 @@ fn start_hash(first: char, second: char) -> usize {
     (key >> (64 - NAME_START_BITS)) as usize
 }
 
-/// Compiles one rule, with its trigger sets (rules compile in parallel).
-fn compile_rule(
-    rules: &RuleSet,
-    rule: &crate::rules::Rule,
-) -> Result<(CompiledRule, Vec<Vec<String>>), CompileError> {
+/// Compiles one rule (rules compile in parallel).
+fn compile_rule(rules: &RuleSet, rule: &crate::rules::Rule) -> Result<CompiledRule, CompileError> {
     let what = || format!("rule `{}`", rule.name);
     let origin = Some(rule.origin);
     let mut builder = hir::HirBuilder::new(rules);
@@ -1158,20 +1199,17 @@ fn compile_rule(
         .iter()
         .map(|capture| capture.name.clone())
         .collect();
-    Ok((
-        CompiledRule {
-            find,
-            exact,
-            exact_inside,
-            longest,
-            longest_row,
-            longest_words,
-            groups,
-            capture_names,
-            constraints,
-        },
-        trigger::trigger_sets(rule, rules),
-    ))
+    Ok(CompiledRule {
+        find,
+        exact,
+        exact_inside,
+        longest,
+        longest_row,
+        longest_words,
+        groups,
+        capture_names,
+        constraints,
+    })
 }
 
 fn next_char(text: &str, at: usize) -> usize {
